@@ -1,0 +1,26 @@
+import { defineConfig } from 'tsup';
+
+// Two entries: the public face, and the pool worker that the face spawns at run time. The worker is
+// ESM only; the CJS build of the face resolves it relative to itself (tsup's shim turns
+// import.meta.url into the CJS file's URL), so both builds start the same worker file.
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    shims: true,
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    clean: true,
+    splitting: false,
+  },
+  {
+    entry: { 'pool-worker': 'src/pool-worker/worker.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    splitting: false,
+  },
+]);
