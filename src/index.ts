@@ -37,8 +37,8 @@ export const httpSync: SyncClient = http.sync;
 /** Hooks for onepool's own tests. Not part of the public API. */
 export const __testing = {
   /** Kills the pool worker the way a bug would: process.exit inside it, or an uncaught throw. */
-  crashWorker(how: CrashMode): void {
-    existingWorker()?.asyncPort.postMessage({ t: 'crash', how });
+  crashWorker(how: CrashMode, afterMs = 0): void {
+    existingWorker()?.asyncPort.postMessage({ t: 'crash', how, afterMs });
   },
   workerRunning(): boolean {
     return existingWorker() !== undefined;

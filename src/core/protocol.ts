@@ -79,7 +79,7 @@ export type ToWorker =
   | { t: 'exchange'; req: WireRequest }
   | { t: 'cancel'; id: number }
   | { t: 'stats'; id: number }
-  | { t: 'crash'; how: CrashMode };
+  | { t: 'crash'; how: CrashMode; afterMs: number };
 
 export type FromWorker =
   | WireResponse

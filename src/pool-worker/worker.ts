@@ -80,10 +80,11 @@ function handle(
       reply({ t: 'stats', id: message.id, stats: poolStats() });
       return;
     case 'crash':
-      if (message.how === 'exit') process.exit(70);
-      setImmediate(() => {
+      // A timer, so a test can kill the worker while its own thread is blocked in a sync call.
+      setTimeout(() => {
+        if (message.how === 'exit') process.exit(70);
         throw new Error('onepool test crash');
-      });
+      }, message.afterMs);
       return;
     default:
       port.postMessage({
