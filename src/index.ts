@@ -12,9 +12,14 @@ import type { CrashMode } from './core/protocol.js';
 import { existingWorker } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
+/** tough-cookie's jar, re-exported: pass one as `cookies`, or load a saved one with CookieJar.deserializeSync. */
+export { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
+export type { AuthOption } from './core/auth.js';
+export type { CookiesOption } from './core/cookies.js';
 export * from './core/errors.js';
 export { Headers } from './core/headers.js';
+export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
   Body,
   HeadersInit,
@@ -25,6 +30,7 @@ export type {
   Timeouts,
 } from './core/options.js';
 export { type ConnectionInfo, Response } from './core/response.js';
+export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { PEM, TLSOptions } from './core/transport-key.js';
 export { SyncClient } from './sync/client.js';

@@ -12,6 +12,17 @@ interface Pending {
   handle: WorkerHandle;
   resolve: (reply: FromWorker) => void;
   reject: (error: OnepoolError) => void;
+  /** stops the deadline timer and the abort listener */
+  release?: () => void;
+}
+
+/** When to give up on a reply: the worker is told to cancel, and the call fails with the given error. */
+export interface Bounds {
+  /** ms since the epoch; Infinity for none */
+  deadline: number;
+  signal: AbortSignal | undefined;
+  timedOut: () => OnepoolError;
+  aborted: () => OnepoolError;
 }
 
 const pending = new Map<number, Pending>();
@@ -21,6 +32,7 @@ function settle(handle: WorkerHandle, id: number): Pending | undefined {
   const entry = pending.get(id);
   if (!entry) return undefined;
   pending.delete(id);
+  entry.release?.();
   if (--handle.asyncPending === 0) handle.asyncPort.unref();
   return entry;
 }
@@ -44,6 +56,7 @@ onWorkerDeath((handle: WorkerHandle, error: WorkerCrashedError) => {
 export function callAsync(
   message: ToWorker & { id: number },
   transfer: Transferable[] = [],
+  bounds?: Bounds,
 ): Promise<FromWorker> {
   const handle = workerHandle();
   const port = listen(handle);
@@ -57,9 +70,34 @@ export function callAsync(
       );
       return;
     }
-    pending.set(message.id, { handle, resolve, reject });
+    const entry: Pending = { handle, resolve, reject };
+    pending.set(message.id, entry);
     if (++handle.asyncPending === 1) port.ref();
+    if (bounds) entry.release = bound(handle, message.id, bounds);
   });
+}
+
+/** Arms the deadline and the abort signal of one pending call; returns their release. */
+function bound(handle: WorkerHandle, id: number, bounds: Bounds): (() => void) | undefined {
+  const giveUp = (error: () => OnepoolError) => () => {
+    const entry = settle(handle, id);
+    if (!entry) return;
+    handle.asyncPort.postMessage({ t: 'cancel', id } satisfies ToWorker);
+    entry.reject(error());
+  };
+  if (bounds.signal?.aborted) {
+    giveUp(bounds.aborted)();
+    return undefined;
+  }
+  const timer = Number.isFinite(bounds.deadline)
+    ? setTimeout(giveUp(bounds.timedOut), Math.max(0, bounds.deadline - Date.now()))
+    : undefined;
+  const onAbort = giveUp(bounds.aborted);
+  bounds.signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    bounds.signal?.removeEventListener('abort', onAbort);
+  };
 }
 
 /** Posts a message that expects no reply. */

@@ -3,8 +3,7 @@
  * Every call goes through the process-wide pool worker.
  */
 import { Face } from '../core/face.js';
-import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
-import { send } from '../core/policy.js';
+import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import { describeStats, emptyStats, type PoolStats } from '../core/stats.js';
 import { existingWorker, nextId } from '../pool-worker/handle.js';
@@ -25,18 +24,11 @@ export const asyncPool = {
 };
 
 export class Client extends Face<Promise<Response>> {
-  /** This client's defaults, applied under every call's own options. */
-  readonly defaults: Readonly<RequestOptions>;
   readonly pool = asyncPool;
   #sync: SyncClient | undefined;
 
-  constructor(defaults: RequestOptions = {}) {
-    super();
-    this.defaults = Object.freeze({ ...defaults });
-  }
-
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
-    return runAsync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+    return runAsync(this.policy(method, url, options));
   }
 
   /** A new client with these options on top of this one's. */
@@ -44,7 +36,7 @@ export class Client extends Face<Promise<Response>> {
     return new Client(mergeOptions(this.defaults, options));
   }
 
-  /** The sync face of the same configuration. */
+  /** The sync face of the same configuration (the same cookie jar). */
   get sync(): SyncClient {
     this.#sync ??= new SyncClient(this.defaults);
     return this.#sync;

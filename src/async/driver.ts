@@ -2,23 +2,34 @@
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
-import { exchangeMessage, exchangeResult } from '../core/wire.js';
+import { abortedError, exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { callAsync } from './channel.js';
 
-export async function exchangeAsync(request: PreparedRequest): Promise<ExchangeResult> {
-  return exchangeResult(await callAsync(exchangeMessage(request, nextId())), request);
+export async function exchangeAsync(
+  request: PreparedRequest,
+  deadline = Number.POSITIVE_INFINITY,
+  signal?: AbortSignal,
+): Promise<ExchangeResult> {
+  const bounds = {
+    deadline,
+    signal,
+    timedOut: () => totalTimeoutError(request),
+    aborted: () => abortedError(request),
+  };
+  return exchangeResult(await callAsync(exchangeMessage(request, nextId()), [], bounds), request);
 }
 
-const perform = (op: Op): Promise<ExchangeResult | undefined> =>
-  op.kind === 'exchange'
-    ? exchangeAsync(op.request)
-    : new Promise((resolve) => setTimeout(() => resolve(undefined), op.ms));
+const perform = (op: Op): unknown => {
+  if (op.kind === 'exchange') return exchangeAsync(op.request, op.deadline, op.signal);
+  if (op.kind === 'sleep') return new Promise((resolve) => setTimeout(resolve, op.ms));
+  return op.fn(...(op.args as never[]));
+};
 
 export async function runAsync(policy: Policy): Promise<Response> {
   let step = policy.next();
   while (!step.done) {
-    let result: ExchangeResult | undefined;
+    let result: unknown;
     try {
       result = await perform(step.value);
     } catch (error) {

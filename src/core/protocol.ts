@@ -50,6 +50,24 @@ export interface WireRequest {
   key: string;
   /** the transport configuration behind `key`; absent for the default configuration */
   transport: TransportConfig | undefined;
+  /** decode a gzip, deflate or br Content-Encoding in the worker */
+  decompress: boolean;
+  /** bytes of (decoded) body at most; 0 disables */
+  maxResponseSize: number;
+}
+
+/**
+ * A failed exchange. `reused` and `responseStarted` let the caller's policy recognise a stale
+ * keep-alive connection (a reused connection that failed before any response byte).
+ */
+export interface WireFailure {
+  t: 'error';
+  id: number;
+  error: WireError;
+  /** the exchange ran on a connection an earlier exchange had used */
+  reused?: boolean;
+  /** at least one byte of the response (its status line) had arrived */
+  responseStarted?: boolean;
 }
 
 export interface WireConnection {
@@ -81,10 +99,7 @@ export type ToWorker =
   | { t: 'stats'; id: number }
   | { t: 'crash'; how: CrashMode; afterMs: number };
 
-export type FromWorker =
-  | WireResponse
-  | { t: 'error'; id: number; error: WireError }
-  | { t: 'stats'; id: number; stats: PoolStats };
+export type FromWorker = WireResponse | WireFailure | { t: 'stats'; id: number; stats: PoolStats };
 
 /** What the worker receives in workerData. */
 export interface WorkerData {

@@ -2,7 +2,14 @@
  * The two conversions both faces make around one exchange: a prepared request into the message the
  * worker receives, and the worker's reply into a result or a thrown error of the right class.
  */
-import { fromWire, ResponseError } from './errors.js';
+import {
+  AbortedError,
+  ConnectionClosedError,
+  fromWire,
+  type RequestError,
+  ResponseError,
+  TotalTimeoutError,
+} from './errors.js';
 import type { PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -28,6 +35,8 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       readTimeout: req.readTimeout,
       key: poolKey(req.url.origin, req.transport),
       transport: req.transport.config,
+      decompress: req.decompress,
+      maxResponseSize: req.maxResponseSize,
     },
   };
 }
@@ -35,6 +44,24 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */
 export function exchangeResult(reply: FromWorker, req: PreparedRequest): ExchangeResult {
   if (reply.t === 'response') return reply;
-  if (reply.t === 'error') throw fromWire(reply.error, { method: req.method, url: req.url.href });
+  if (reply.t === 'error') {
+    const error = fromWire(reply.error, { method: req.method, url: req.url.href });
+    if (error instanceof ConnectionClosedError)
+      error.staleConnection = reply.reused === true && reply.responseStarted === false;
+    throw error;
+  }
   throw new ResponseError(`pool worker answered an exchange with '${reply.t}'`);
 }
+
+function about<E extends RequestError>(error: E, req: PreparedRequest): E {
+  error.request = { method: req.method, url: req.url.href };
+  return error;
+}
+
+/** What a driver throws when timeout.total passes during an exchange (the worker is told to cancel it). */
+export const totalTimeoutError = (req: PreparedRequest): TotalTimeoutError =>
+  about(new TotalTimeoutError(`timeout.total passed during ${req.method} ${req.url.href}`), req);
+
+/** What a driver throws when the call's AbortSignal fires during an exchange. */
+export const abortedError = (req: PreparedRequest): AbortedError =>
+  about(new AbortedError(`the request was aborted during ${req.method} ${req.url.href}`), req);

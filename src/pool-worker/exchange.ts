@@ -10,6 +10,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
+import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import {
   type Connection,
@@ -42,6 +43,8 @@ class Exchange implements Tracked {
   #headers: string[] = [];
   #chunks: Buffer[] = [];
   #size = 0;
+  #decoder: BodyDecoder | undefined;
+  #responseStarted = false;
   #connectTimer: NodeJS.Timeout | undefined;
 
   constructor(req: WireRequest, entry: KeyEntry, reply: Reply) {
@@ -62,6 +65,7 @@ class Exchange implements Tracked {
 
   /** Stops the exchange without a reply (its caller has gone). */
   cancel(): void {
+    this.#decoder?.destroy();
     this.#finish();
     this.#abortNow(new Error('cancelled by the caller'));
   }
@@ -74,7 +78,8 @@ class Exchange implements Tracked {
   #fail(error: WireError): void {
     if (this.#done) return;
     this.#finish();
-    this.#reply({ t: 'error', id: this.#req.id, error });
+    this.#decoder?.destroy();
+    this.#replyError(error);
     this.#abortNow(new Error(error.message));
   }
 
@@ -95,23 +100,44 @@ class Exchange implements Tracked {
     connectingNow(this);
   }
 
+  #replyError(error: WireError): void {
+    const { reused } = this;
+    this.#reply({ t: 'error', id: this.#req.id, error, reused, responseStarted: this.#responseStarted });
+  }
+
   onHeaders(status: number, raw: (Buffer | string)[], _resume: () => void, statusText: string): boolean {
+    this.#responseStarted = true;
     if (status < 200) return true; // 1xx: informational, the final response follows
     this.#status = status;
     this.#statusText = statusText ?? '';
     const headers = new Array<string>(raw.length);
     for (let i = 0; i < raw.length; i++) headers[i] = latin1(raw[i]!);
     this.#headers = headers;
+    this.#decoder = bodyDecoder(
+      headers,
+      this.#req,
+      (chunk) => this.#collect(chunk),
+      (e) => this.#fail(e),
+    );
     return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  #collect(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#size += chunk.length;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#decoder!.write(chunk);
     return true;
   }
 
   onComplete(): void {
+    if (this.#done) return;
+    this.#decoder!.end(() => this.#respond());
+  }
+
+  #respond(): void {
     if (this.#done) return;
     this.#finish();
     // Always a fresh buffer of our own (undici's chunks may be views into a socket's read buffer);
@@ -137,7 +163,8 @@ class Exchange implements Tracked {
   onError(error: Error): void {
     if (this.#done) return;
     this.#finish();
-    this.#reply({ t: 'error', id: this.#req.id, error: mapError(error) });
+    this.#decoder?.destroy();
+    this.#replyError(mapError(error));
   }
 }
 

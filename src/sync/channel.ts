@@ -9,7 +9,7 @@
  * abandoned (their ids are no longer awaited) are skipped.
  */
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
-import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
+import { InvalidArgumentError, type OnepoolError, WorkerCrashedError } from '../core/errors.js';
 import { Control, type FromWorker, STATE_EXITED, type ToWorker } from '../core/protocol.js';
 import { declareDead, workerHandle } from '../pool-worker/handle.js';
 
@@ -18,8 +18,16 @@ const SLICE_MS = 200;
 /** A worker whose heartbeat has not moved for this long while a sync call waits is declared dead. */
 const UNRESPONSIVE_MS = 10_000;
 
-/** Posts one message and blocks until the reply with the same id arrives. */
-export function callSync(message: ToWorker & { id: number }, transfer: Transferable[] = []): FromWorker {
+/**
+ * Posts one message and blocks until the reply with the same id arrives, or until `deadline` (ms
+ * since the epoch): then the worker is told to cancel the exchange and `timedOut()` is thrown.
+ */
+export function callSync(
+  message: ToWorker & { id: number },
+  transfer: Transferable[] = [],
+  deadline = Number.POSITIVE_INFINITY,
+  timedOut?: () => OnepoolError,
+): FromWorker {
   const handle = workerHandle();
   const control = handle.control;
   let seen = Atomics.load(control, Control.SEQ);
@@ -53,7 +61,11 @@ export function callSync(message: ToWorker & { id: number }, transfer: Transfera
         'the pool worker stopped responding; the next request starts a new worker',
       );
     }
-    Atomics.wait(control, Control.SEQ, seen, SLICE_MS);
+    if (now >= deadline && timedOut) {
+      handle.syncPort.postMessage({ t: 'cancel', id: message.id } satisfies ToWorker);
+      throw timedOut();
+    }
+    Atomics.wait(control, Control.SEQ, seen, Math.max(1, Math.min(SLICE_MS, deadline - now)));
     seen = Atomics.load(control, Control.SEQ);
   }
 }

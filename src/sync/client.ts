@@ -5,8 +5,7 @@
  */
 import { Client } from '../async/client.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
-import { send } from '../core/policy.js';
+import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import { describeStats, emptyStats, type PoolStats } from '../core/stats.js';
 import { existingWorker, nextId } from '../pool-worker/handle.js';
@@ -26,18 +25,11 @@ export const syncPool = {
 };
 
 export class SyncClient extends Face<Response> {
-  /** This client's defaults, applied under every call's own options. */
-  readonly defaults: Readonly<RequestOptions>;
   readonly pool = syncPool;
   #async: Client | undefined;
 
-  constructor(defaults: RequestOptions = {}) {
-    super();
-    this.defaults = Object.freeze({ ...defaults });
-  }
-
   request(method: string, url: string | URL, options?: RequestOptions): Response {
-    return runSync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+    return runSync(this.policy(method, url, options));
   }
 
   /** A new client with these options on top of this one's. */
@@ -45,7 +37,7 @@ export class SyncClient extends Face<Response> {
     return new SyncClient(mergeOptions(this.defaults, options));
   }
 
-  /** The async face of the same configuration. */
+  /** The async face of the same configuration (the same cookie jar). */
   get async(): Client {
     this.#async ??= new Client(this.defaults);
     return this.#async;

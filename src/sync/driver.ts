@@ -1,13 +1,18 @@
 /** Drives the shared policy generator with the blocking transport. */
+import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
-import { exchangeMessage, exchangeResult } from '../core/wire.js';
+import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { callSync } from './channel.js';
 
-export function exchangeSync(request: PreparedRequest): ExchangeResult {
-  return exchangeResult(callSync(exchangeMessage(request, nextId())), request);
+export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIVE_INFINITY): ExchangeResult {
+  const message = exchangeMessage(request, nextId());
+  return exchangeResult(
+    callSync(message, [], deadline, () => totalTimeoutError(request)),
+    request,
+  );
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -18,13 +23,16 @@ const sleepSync = (ms: number): undefined => {
   return undefined;
 };
 
-const perform = (op: Op): ExchangeResult | undefined =>
-  op.kind === 'exchange' ? exchangeSync(op.request) : sleepSync(op.ms);
+const perform = (op: Op): unknown => {
+  if (op.kind === 'exchange') return exchangeSync(op.request, op.deadline);
+  if (op.kind === 'sleep') return sleepSync(op.ms);
+  return refusePromise(op.name, op.fn(...(op.args as never[])));
+};
 
 export function runSync(policy: Policy): Response {
   let step = policy.next();
   while (!step.done) {
-    let result: ExchangeResult | undefined;
+    let result: unknown;
     try {
       result = perform(step.value);
     } catch (error) {

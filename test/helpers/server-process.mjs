@@ -4,15 +4,21 @@
 import { createServer as createHttp } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams } = JSON.parse(process.argv[2]);
+const { kind, cert, key, maxConcurrentStreams, host, idleCloseMs } = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 let active = 0;
 let maxActive = 0;
 const open = new Set();
 const seen = [];
+// x-test-id → times received: a value above 1 is a replayed request (the stale keep-alive tests).
+const ids = new Map();
+// per-key counters for /flaky
+const attempts = new Map();
+const encoders = { gzip: gzipSync, deflate: deflateSync, 'deflate-raw': deflateRawSync, br: brotliCompressSync };
+let bomb;
 
 function pattern(n) {
   const out = Buffer.allocUnsafe(n);
@@ -75,6 +81,47 @@ function route(req, res, body) {
       return setTimeout(() => send(res, 200, {}, 'slow'), Number(url.searchParams.get('ms') ?? 100));
     case 'hang':
       return; // accepts the request and never answers
+    case 'redirect': {
+      // /redirect/STATUS?to=URL (relative or absolute)
+      const headers = { location: url.searchParams.get('to') ?? '/echo' };
+      const cookie = url.searchParams.get('cookie');
+      if (cookie) headers['set-cookie'] = cookie;
+      return send(res, Number(parts[1]), headers, 'redirecting');
+    }
+    case 'chain': {
+      // /chain/N → /chain/N-1 → ... → /echo
+      const n = Number(parts[1]);
+      return send(res, 302, { location: n > 1 ? `/chain/${n - 1}` : '/echo' }, '');
+    }
+    case 'set-cookie':
+      // /set-cookie?c=LINE&c=LINE: each c is one Set-Cookie line
+      return send(res, 200, { 'set-cookie': url.searchParams.getAll('c'), 'content-type': 'text/plain' }, 'set');
+    case 'flaky': {
+      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      const k = parts[1];
+      const n = (attempts.get(k) ?? 0) + 1;
+      attempts.set(k, n);
+      if (n <= Number(url.searchParams.get('fail') ?? 1)) {
+        const after = url.searchParams.get('after');
+        const headers = {};
+        if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
+        else if (after) headers['retry-after'] = after;
+        return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
+      }
+      return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
+    }
+    case 'encoded': {
+      // /encoded/CODING[,CODING]: 'compressed hello' encoded with each coding in turn
+      let data = Buffer.from('compressed hello '.repeat(100));
+      const list = parts[1].split(',');
+      for (const c of list) data = encoders[c](data);
+      const name = list.map((c) => (c === 'deflate-raw' ? 'deflate' : c)).join(', ');
+      return send(res, 200, { 'content-encoding': name, 'content-type': 'text/plain' }, data);
+    }
+    case 'bomb':
+      // 120 MiB of zeros, gzipped to about 120 KiB
+      bomb ??= gzipSync(Buffer.alloc(120 * 1024 * 1024));
+      return send(res, 200, { 'content-encoding': 'gzip', 'content-length': bomb.length }, bomb);
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
@@ -89,6 +136,14 @@ function handler(req, res) {
   maxActive = Math.max(maxActive, active);
   res.on('close', () => active--);
   seen.push({ method: req.method, url: req.url, headers: req.headers });
+  const id = req.headers['x-test-id'];
+  if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
+  if (idleCloseMs) {
+    clearTimeout(req.socket.idleTimer);
+    res.on('finish', () => {
+      req.socket.idleTimer = setTimeout(() => req.socket.destroy(), idleCloseMs);
+    });
+  }
   if (seen.length > 1000) seen.shift();
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -114,15 +169,24 @@ server.on(kind === 'http' ? 'connection' : 'secureConnection', (socket) => {
 process.on('message', (m) => {
   if (m === 'stats')
     process.send({
-      stats: { connections: nextConn, open: open.size, requests, maxActive, seen: seen.slice(-50) },
+      stats: {
+        connections: nextConn,
+        open: open.size,
+        requests,
+        maxActive,
+        seen: seen.slice(-50),
+        replays: [...ids.values()].filter((n) => n > 1).length,
+      },
     });
   if (m === 'reset') {
     nextConn = 0;
     requests = 0;
     maxActive = 0;
+    ids.clear();
+    attempts.clear();
     for (const s of open) s.destroy();
     process.send({ reset: true });
   }
 });
 process.on('disconnect', () => process.exit(0));
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+server.listen(0, host ?? '127.0.0.1', () => process.send({ port: server.address().port }));

@@ -13,6 +13,8 @@ export interface ServerStats {
   requests: number;
   maxActive: number;
   seen: { method: string; url: string; headers: Record<string, string | string[]> }[];
+  /** how many x-test-id values arrived more than once (replayed requests) */
+  replays: number;
 }
 
 export interface TestServer {
@@ -76,7 +78,13 @@ function ask<T>(child: ChildProcess, message: string, field: string): Promise<T>
 
 export async function startServer(
   kind: 'http' | 'https' | 'h2' = 'http',
-  options: { maxConcurrentStreams?: number } = {},
+  options: {
+    maxConcurrentStreams?: number;
+    /** a loopback address other than 127.0.0.1 (e.g. 127.0.0.2: another host for cookies and redirects) */
+    host?: string;
+    /** close a connection this many ms after its last response, without warning (stale keep-alive) */
+    idleCloseMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const tls = kind === 'http' ? { cert: '', key: '' } : selfSigned();
   const child = fork(
@@ -90,7 +98,7 @@ export async function startServer(
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
   });
-  const origin = `${kind === 'http' ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const origin = `${kind === 'http' ? 'http' : 'https'}://${options.host ?? '127.0.0.1'}:${port}`;
   return {
     origin,
     url: (path) => origin + path,
