@@ -18,9 +18,18 @@ export function resolveJar(option: CookiesOption | undefined): CookieJar | null 
   throw new InvalidArgumentError('cookies must be true, false or a tough-cookie CookieJar');
 }
 
-/** The headers to send to `url`: the jar's cookies after any Cookie header the caller gave. */
+/**
+ * The headers to send to `url`: the jar's cookies after any Cookie header the caller gave. A Secure
+ * cookie never goes over plain http, not even to loopback (which tough-cookie would otherwise treat
+ * as a secure context): https→http never carries credentials.
+ */
 export function withJarCookies(headers: readonly string[], url: URL, jar: CookieJar): readonly string[] {
-  const cookies = jar.getCookieStringSync(url.href);
+  const plain = url.protocol === 'http:';
+  const cookies = jar
+    .getCookiesSync(url.href)
+    .filter((cookie) => !(plain && cookie.secure))
+    .map((cookie) => cookie.cookieString())
+    .join('; ');
   if (!cookies) return headers;
   const out = [...headers];
   const given = findHeader(out, 'cookie');

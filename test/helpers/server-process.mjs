@@ -17,7 +17,12 @@ const seen = [];
 const ids = new Map();
 // per-key counters for /flaky
 const attempts = new Map();
-const encoders = { gzip: gzipSync, deflate: deflateSync, 'deflate-raw': deflateRawSync, br: brotliCompressSync };
+const encoders = {
+  gzip: gzipSync,
+  deflate: deflateSync,
+  'deflate-raw': deflateRawSync,
+  br: brotliCompressSync,
+};
 let bomb;
 
 function pattern(n) {
@@ -95,7 +100,12 @@ function route(req, res, body) {
     }
     case 'set-cookie':
       // /set-cookie?c=LINE&c=LINE: each c is one Set-Cookie line
-      return send(res, 200, { 'set-cookie': url.searchParams.getAll('c'), 'content-type': 'text/plain' }, 'set');
+      return send(
+        res,
+        200,
+        { 'set-cookie': url.searchParams.getAll('c'), 'content-type': 'text/plain' },
+        'set',
+      );
     case 'flaky': {
       // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
       const k = parts[1];
