@@ -128,6 +128,10 @@ function route(req, res, body) {
       const name = list.map((c) => (c === 'deflate-raw' ? 'deflate' : c)).join(', ');
       return send(res, 200, { 'content-encoding': name, 'content-type': 'text/plain' }, data);
     }
+    case 'drop-if-reused':
+      // the stale keep-alive race, made deterministic: on a reused connection, close without a byte
+      if (req.socket.served > 1) return req.socket.destroy();
+      return send(res, 200, { 'content-type': 'text/plain' }, 'fresh');
     case 'bomb':
       // 120 MiB of zeros, gzipped to about 120 KiB
       bomb ??= gzipSync(Buffer.alloc(120 * 1024 * 1024));
@@ -146,6 +150,7 @@ function handler(req, res) {
   maxActive = Math.max(maxActive, active);
   res.on('close', () => active--);
   seen.push({ method: req.method, url: req.url, headers: req.headers });
+  req.socket.served = (req.socket.served ?? 0) + 1;
   const id = req.headers['x-test-id'];
   if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
   if (idleCloseMs) {
