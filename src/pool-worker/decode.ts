@@ -31,13 +31,16 @@ export interface DecodeOptions {
 const zlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
 const brotliOptions = { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
 
-const makers: Record<string, (first: Buffer) => Transform> = {
+/** `first`: the body's first chunk for the outermost coding; undefined for inner ones (not yet seen). */
+const makers: Record<string, (first: Buffer | undefined) => Transform> = {
   gzip: () => zlib.createGunzip(zlibOptions),
   'x-gzip': () => zlib.createGunzip(zlibOptions),
   // "deflate" should be zlib-wrapped (RFC 9110) but some servers send raw deflate: the low nibble of
-  // a zlib header's first byte is always 8 (CM = deflate).
+  // a zlib header's first byte is always 8 (CM = deflate). Inner layers are taken as zlib-wrapped.
   deflate: (first) =>
-    (first[0]! & 0x0f) === 0x08 ? zlib.createInflate(zlibOptions) : zlib.createInflateRaw(zlibOptions),
+    first === undefined || (first[0]! & 0x0f) === 0x08
+      ? zlib.createInflate(zlibOptions)
+      : zlib.createInflateRaw(zlibOptions),
   br: () => zlib.createBrotliDecompress(brotliOptions),
 };
 
@@ -99,7 +102,7 @@ export function bodyDecoder(
 
   // Built on the first byte: an empty body (HEAD, 204, 304) with a Content-Encoding is not an error.
   const build = (first: Buffer): Transform[] => {
-    const streams = encoded.map((name) => makers[name]!(first));
+    const streams = encoded.map((name, i) => makers[name]!(i === 0 ? first : undefined));
     for (let i = 0; i + 1 < streams.length; i++) streams[i]!.pipe(streams[i + 1]!);
     streams.at(-1)!.on('data', deliver);
     for (const stream of streams) {
