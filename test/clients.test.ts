@@ -26,8 +26,8 @@ describe('clients', () => {
         assert.equal(new URL(res.url).origin, server.origin, path);
         assert.ok(echo(res).url.startsWith('/echo/'), path);
       }
-      for (const escape of ['http://evil.test/', 'https://127.0.0.1/', new URL('http://evil.test/')])
-        await assert.rejects(async () => client.get(escape), InvalidURLError);
+      for (const outside of ['http://evil.test/', 'https://127.0.0.1/', new URL('http://evil.test/')])
+        await assert.rejects(async () => client.get(outside), InvalidURLError);
     });
 
     test(`${face.name}: headers merge case-insensitively, params add up, auth, extend`, async () => {

@@ -8,7 +8,6 @@ import {
   ConnectionClosedError,
   ConnectTimeoutError,
   InvalidArgumentError,
-  ReadTimeoutError,
   RequestError,
   StaleConnectionError,
 } from './errors.js';
@@ -93,13 +92,16 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Math.max(0, date - now);
 }
 
-/** Errors about the transport that another attempt may not meet. */
+/**
+ * Errors about the transport that another attempt may not meet. A read timeout is not one of them:
+ * the server got the request and may still be working on it, and retrying would multiply the wait
+ * the caller chose with timeout.read.
+ */
 function transient(error: unknown): boolean {
   return (
     error instanceof ConnectError ||
     error instanceof ConnectionClosedError ||
-    error instanceof ConnectTimeoutError ||
-    error instanceof ReadTimeoutError
+    error instanceof ConnectTimeoutError
   );
 }
 
