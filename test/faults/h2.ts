@@ -56,6 +56,8 @@ export interface H2Scenario extends ScenarioInfo {
   onRawConnection?: (c: ConnCtx & { send(bytes: Buffer): void; state: ScenarioState }) => void;
   /** raw: runs for every HEADERS frame that opens a stream; default answers 200 'ok'. */
   onRawStream?: (c: RawStreamCtx) => void;
+  /** raw: runs when a request body ends (DATA with END_STREAM). */
+  onRawBodyEnd?: (c: RawStreamCtx) => void;
 }
 
 const T = { connect: 1000, read: 500 };
@@ -151,36 +153,6 @@ export const h2Scenarios: H2Scenario[] = [
     },
   }),
   def({
-    name: 'h2-goaway-error-once',
-    summary:
-      'first session only: GOAWAY(INTERNAL_ERROR, last=0) on its first stream; later sessions are healthy',
-    expect: 'ok',
-    impl: 'node',
-    note: 'the stream was never processed (id > last), so one replay on a fresh session is correct',
-    onStream: (c) => {
-      if (c.sessionNo === 1) {
-        c.session.goaway(constants.NGHTTP2_INTERNAL_ERROR, 0);
-        c.event('goaway INTERNAL_ERROR last=0');
-        c.after(50, () => c.session.destroy());
-        return;
-      }
-      respondOk(c);
-    },
-  }),
-  def({
-    name: 'h2-goaway-error-always',
-    summary: 'every session: GOAWAY(ENHANCE_YOUR_CALM, last=0) on the first stream, then destroy',
-    expect: 'ConnectionClosedError',
-    impl: 'node',
-    note: 'at most one replay (the server counts requests), then a typed error',
-    followUpOk: false,
-    onStream: (c) => {
-      c.session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM, 0);
-      c.event('goaway ENHANCE_YOUR_CALM last=0');
-      c.after(50, () => c.session.destroy());
-    },
-  }),
-  def({
     name: 'h2-goaway-error-mid-body',
     summary: 'headers + 1 KiB of a 10 KiB body, then GOAWAY(INTERNAL_ERROR, last=this stream) and destroy',
     expect: 'ConnectionClosedError',
@@ -194,17 +166,6 @@ export const h2Scenarios: H2Scenario[] = [
         c.event(`goaway INTERNAL_ERROR last=${c.stream.id}`);
         c.after(30, () => c.session.destroy());
       });
-    },
-  }),
-  def({
-    name: 'h2-rst-mid-body',
-    summary: 'headers + 1 KiB of a 10 KiB body, then RST_STREAM(INTERNAL_ERROR)',
-    expect: 'ConnectionClosedError',
-    impl: 'node',
-    onStream: (c) => {
-      c.stream.respond({ ':status': 200, 'content-length': 10240, 'x-request-id': c.requestId });
-      c.stream.write(Buffer.alloc(1024, 0x61));
-      c.after(30, () => c.stream.close(constants.NGHTTP2_INTERNAL_ERROR));
     },
   }),
   def({
@@ -267,6 +228,54 @@ export const h2Scenarios: H2Scenario[] = [
   }),
 
   // ---- raw frames
+  // node:http2 turns GOAWAY last-stream-id 0 into "last processed", and ends a stream before resetting
+  // it, so the exact frames below are written by hand.
+  def({
+    name: 'h2-goaway-error-once',
+    summary:
+      'raw: first connection only: GOAWAY(INTERNAL_ERROR, last=0) on its first stream; later ones healthy',
+    expect: 'ok',
+    impl: 'raw',
+    note: 'the stream was never processed (id > last), so one replay on a fresh connection is correct',
+    onRawStream: (c) => {
+      if (c.state.goawaySent) return rawOk(c);
+      c.state.goawaySent = 1;
+      c.send(goaway(0, ErrorCode.INTERNAL_ERROR, 'fixture'));
+      c.event('goaway INTERNAL_ERROR last=0');
+      c.after(50, () => c.sock.end());
+    },
+  }),
+  def({
+    name: 'h2-goaway-error-always',
+    summary: 'raw: every connection: GOAWAY(ENHANCE_YOUR_CALM, last=0) on the first stream, then close',
+    expect: 'ConnectionClosedError',
+    impl: 'raw',
+    note: 'at most one replay (the server counts requests), then a typed error',
+    followUpOk: false,
+    onRawStream: (c) => {
+      c.send(goaway(0, ErrorCode.ENHANCE_YOUR_CALM, 'fixture'));
+      c.event('goaway ENHANCE_YOUR_CALM last=0');
+      c.after(50, () => c.sock.end());
+    },
+  }),
+  def({
+    name: 'h2-rst-mid-body',
+    summary: 'raw: headers (content-length 10240) + 1 KiB of DATA, then RST_STREAM(INTERNAL_ERROR)',
+    expect: 'ConnectionClosedError',
+    impl: 'raw',
+    onRawStream: (c) => {
+      c.send(
+        Buffer.concat([
+          headers(c.streamId, [
+            [':status', '200'],
+            ['content-length', '10240'],
+          ]),
+          data(c.streamId, Buffer.alloc(1024, 0x61)),
+        ]),
+      );
+      c.after(30, () => c.send(rstStream(c.streamId, ErrorCode.INTERNAL_ERROR)));
+    },
+  }),
   def({
     name: 'h2-max-concurrent-0-then-raised',
     summary: 'raw: SETTINGS_MAX_CONCURRENT_STREAMS=0, raised to 100 after 300 ms; early streams are refused',
@@ -276,12 +285,12 @@ export const h2Scenarios: H2Scenario[] = [
     note: 'a stream opened while the limit is 0 is logged as a violation event and refused',
     onRawConnection: (c) =>
       c.after(300, () => {
-        c.state.raised = 1;
+        c.state[`raised-${c.id}`] = 1;
         c.event('limit raised to 100');
         c.send(settings({ [Setting.MAX_CONCURRENT_STREAMS]: 100 }));
       }),
     onRawStream: (c) => {
-      if (!c.state.raised) {
+      if (!c.state[`raised-${c.id}`]) {
         c.event(`violation: stream ${c.streamId} opened while the limit was 0`);
         c.send(rstStream(c.streamId, ErrorCode.REFUSED_STREAM));
         return;
@@ -302,6 +311,7 @@ export const h2Scenarios: H2Scenario[] = [
     onRawStream: (c) => {
       if (c.endStream) rawOk(c);
     },
+    onRawBodyEnd: rawOk,
   }),
   def({
     name: 'h2-settings-flood',

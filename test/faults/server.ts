@@ -42,6 +42,9 @@ class Recorder {
   requests: Observed['requests'] = [];
   events: string[] = [];
   maxConcurrentStreams = 0;
+  /** Scenario memory ("first stream refused yet?"), cleared by reset() so each test starts fresh. */
+  state: ScenarioState = {};
+  sessions = 0;
 
   track(sock: Socket): number {
     this.live.add(sock);
@@ -71,6 +74,8 @@ class Recorder {
     this.requests = [];
     this.events = [];
     this.maxConcurrentStreams = 0;
+    this.state = {};
+    this.sessions = 0;
   }
 }
 
@@ -194,15 +199,13 @@ function startH2Node(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
     allowHTTP1: false,
     settings: s.settings ?? {},
   });
-  const state: ScenarioState = {};
-  let sessions = 0;
   server.on('connection', (raw: Socket) => {
     raw.on('error', () => {});
     connIds.set(raw, rec.track(raw));
     setTimeout(() => raw.destroy(), CONN_MAX_MS).unref();
   });
   server.on('session', (session: Http2Session) => {
-    const sessionNo = ++sessions;
+    const sessionNo = ++rec.sessions;
     const conn = connIdOf(session.socket, rec);
     let open = 0;
     let nth = 0;
@@ -228,7 +231,7 @@ function startH2Node(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
         requestId,
         nth: ++nth,
         sessionNo,
-        state,
+        state: rec.state,
         event: (what) => rec.events.push(`conn ${conn}: ${what}`),
         after: (ms, fn) => {
           timers.push(setTimeout(() => !session.destroyed && fn(), ms));
@@ -240,7 +243,6 @@ function startH2Node(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
 }
 
 function startH2Raw(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
-  const state: ScenarioState = {};
   const server = createTlsServer(
     { key: certs.key, cert: certs.leaf, ALPNProtocols: ['h2'] },
     (sock: TLSSocket) => {
@@ -261,7 +263,7 @@ function startH2Raw(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
           if (!pre.subarray(0, PREFACE.length).equals(PREFACE)) return void sock.destroy();
           gotPreface = true;
           chunk = pre.subarray(PREFACE.length);
-          s.onRawConnection?.({ ...c, send, state });
+          s.onRawConnection?.({ ...c, send, state: rec.state });
         }
         let frames: ReturnType<FrameReader['push']>;
         try {
@@ -280,12 +282,12 @@ function startH2Raw(s: H2Scenario, certs: CertSet, rec: Recorder): Server {
             // Header blocks stay HPACK-encoded (Huffman + dynamic table): raw fixtures record stream ids only.
             rec.requests.push({ conn: c.id, method: '?', path: '?', streamId: f.streamId });
             const endStream = (f.flags & Flag.END_STREAM) !== 0;
-            const sc = { ...c, send, state, streamId: f.streamId, endStream };
+            const sc = { ...c, send, state: rec.state, streamId: f.streamId, endStream };
             if (s.onRawStream) s.onRawStream(sc);
             else rawOk(sc);
           } else if (f.type === FrameType.DATA && f.flags & Flag.END_STREAM && open.has(f.streamId)) {
             // A body finished: scenarios that wait for it get a second call with endStream set.
-            s.onRawStream?.({ ...c, send, state, streamId: f.streamId, endStream: true });
+            s.onRawStream?.({ ...c, send, state: rec.state, streamId: f.streamId, endStream: true });
           }
         }
       });
