@@ -1,0 +1,157 @@
+/**
+ * Every error onepool throws, on both faces. Match on `code` (stable across versions) or on the class.
+ *
+ * ```
+ * OnepoolError                         ONEPOOL_ERR
+ * ├── RequestError                     the exchange failed; `request` says which one
+ * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
+ * │   ├── TLSError                     ONEPOOL_ERR_TLS                handshake or certificate verification failed
+ * │   ├── ResponseError                ONEPOOL_ERR_RESPONSE           a malformed response (bad framing, bad headers)
+ * │   ├── TimeoutError                 ONEPOOL_ERR_TIMEOUT
+ * │   │   ├── ConnectTimeoutError      ONEPOOL_ERR_CONNECT_TIMEOUT    no connection within timeout.connect
+ * │   │   └── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
+ * │   └── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
+ * ├── InvalidRequestError              nothing was sent
+ * │   ├── InvalidURLError              ONEPOOL_ERR_INVALID_URL
+ * │   ├── InvalidHeaderError           ONEPOOL_ERR_INVALID_HEADER     CR, LF or NUL in a header, a bad name, conflicting framing
+ * │   └── InvalidArgumentError         ONEPOOL_ERR_INVALID_ARGUMENT   options that contradict each other or have the wrong type
+ * └── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
+ * ```
+ *
+ * Errors cross the thread boundary as plain data ({@link WireError}) because structured clone drops
+ * the class and `code`; {@link fromWire} rebuilds the same class on the caller's side, with the caller's
+ * stack, so `instanceof` and `code` work the same on both faces.
+ */
+
+import type { Response } from './response.js';
+
+/** The request an error belongs to, as plain data (no body, no credentials). */
+export interface ErrorRequestInfo {
+  method: string;
+  url: string;
+}
+
+export class OnepoolError extends Error {
+  readonly code: string = 'ONEPOOL_ERR';
+  /** The low-level cause when there is one: the system or undici code and message, e.g. ECONNREFUSED. */
+  readonly causeCode: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; causeCode?: string | undefined }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.causeCode = options?.causeCode;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+export class RequestError extends OnepoolError {
+  override readonly code: string = 'ONEPOOL_ERR_REQUEST';
+  request: ErrorRequestInfo | undefined;
+}
+
+export class ConnectError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_CONNECT';
+}
+export class ConnectionClosedError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_CONNECTION_CLOSED';
+}
+export class TLSError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_TLS';
+}
+export class ResponseError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_RESPONSE';
+}
+export class TimeoutError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_TIMEOUT';
+}
+export class ConnectTimeoutError extends TimeoutError {
+  override readonly code: string = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
+}
+export class ReadTimeoutError extends TimeoutError {
+  override readonly code: string = 'ONEPOOL_ERR_READ_TIMEOUT';
+}
+export class WorkerCrashedError extends RequestError {
+  override readonly code: string = 'ONEPOOL_ERR_WORKER_CRASHED';
+}
+
+export class InvalidRequestError extends OnepoolError {
+  override readonly code: string = 'ONEPOOL_ERR_INVALID_REQUEST';
+}
+export class InvalidURLError extends InvalidRequestError {
+  override readonly code: string = 'ONEPOOL_ERR_INVALID_URL';
+}
+export class InvalidHeaderError extends InvalidRequestError {
+  override readonly code: string = 'ONEPOOL_ERR_INVALID_HEADER';
+}
+export class InvalidArgumentError extends InvalidRequestError {
+  override readonly code: string = 'ONEPOOL_ERR_INVALID_ARGUMENT';
+}
+
+/** Thrown by `raiseForStatus()` (and by every call when `throwHttpErrors` is on) for 4xx and 5xx. */
+export class HTTPStatusError extends OnepoolError {
+  override readonly code: string = 'ONEPOOL_ERR_HTTP_STATUS';
+  readonly status: number;
+  /** The response, body already read. */
+  readonly response: Response;
+
+  constructor(response: Response) {
+    super(
+      `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${response.url}`,
+    );
+    this.status = response.status;
+    this.response = response;
+  }
+}
+
+/**
+ * The classes that can cross the thread boundary, by name. HTTPStatusError never crosses: it is made
+ * in the caller's thread from a response.
+ */
+const wireClasses = {
+  OnepoolError,
+  RequestError,
+  ConnectError,
+  ConnectionClosedError,
+  TLSError,
+  ResponseError,
+  TimeoutError,
+  ConnectTimeoutError,
+  ReadTimeoutError,
+  WorkerCrashedError,
+  InvalidRequestError,
+  InvalidURLError,
+  InvalidHeaderError,
+  InvalidArgumentError,
+} as const;
+
+export type WireErrorName = keyof typeof wireClasses;
+
+/** An error as plain, structured-clone-safe data. */
+export interface WireError {
+  name: WireErrorName;
+  message: string;
+  causeCode?: string | undefined;
+  causeMessage?: string | undefined;
+}
+
+export function toWire(error: OnepoolError): WireError {
+  const name = (
+    error.constructor.name in wireClasses ? error.constructor.name : 'OnepoolError'
+  ) as WireErrorName;
+  return { name, message: error.message, causeCode: error.causeCode };
+}
+
+/** Rebuilds the error class on the caller's side; the stack is the caller's. */
+export function fromWire(wire: WireError, request?: ErrorRequestInfo): OnepoolError {
+  const Class = wireClasses[wire.name] ?? OnepoolError;
+  const cause =
+    wire.causeCode || wire.causeMessage
+      ? Object.assign(new Error(wire.causeMessage ?? wire.causeCode), { code: wire.causeCode })
+      : undefined;
+  const error = new Class(wire.message, { cause, causeCode: wire.causeCode });
+  if (error instanceof RequestError && request) error.request = request;
+  return error;
+}

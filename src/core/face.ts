@@ -1,0 +1,32 @@
+/**
+ * The verbs, written once for both faces: `http` returns Promise<Response>, `httpSync` returns
+ * Response, and everything else about a call is the same.
+ */
+import type { RequestOptions } from './options.js';
+
+export abstract class Face<R> {
+  /** Sends one request (after redirects and retries, once those are configured) and returns its response. */
+  abstract request(method: string, url: string | URL, options?: RequestOptions): R;
+
+  get(url: string | URL, options?: RequestOptions): R {
+    return this.request('GET', url, options);
+  }
+  head(url: string | URL, options?: RequestOptions): R {
+    return this.request('HEAD', url, options);
+  }
+  post(url: string | URL, options?: RequestOptions): R {
+    return this.request('POST', url, options);
+  }
+  put(url: string | URL, options?: RequestOptions): R {
+    return this.request('PUT', url, options);
+  }
+  patch(url: string | URL, options?: RequestOptions): R {
+    return this.request('PATCH', url, options);
+  }
+  delete(url: string | URL, options?: RequestOptions): R {
+    return this.request('DELETE', url, options);
+  }
+  options(url: string | URL, options?: RequestOptions): R {
+    return this.request('OPTIONS', url, options);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * What users pass ({@link RequestOptions}, one type for both faces) and what it resolves to
+ * ({@link PreparedRequest}: plain data, validated, ready to cross to the worker). Everything that
+ * can be wrong with a request is found here, before a byte is sent.
+ */
+import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
+import { type ResolvedTransport, resolveTransport, type TLSOptions } from './transport-key.js';
+
+export type Primitive = string | number | boolean;
+export type ParamValue = Primitive | null | undefined | readonly Primitive[];
+export type Params = Record<string, ParamValue> | URLSearchParams | string;
+export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
+export type HeadersInit = Record<string, HeaderValue> | Iterable<readonly [string, string]>;
+export type Body = string | Uint8Array | ArrayBuffer;
+
+export interface Timeouts {
+  /** ms to get a connection: opening one (TCP + TLS), or waiting for a free one. Default 10 000. */
+  connect?: number;
+  /** ms without a byte from the server, once the request is sent. Default 30 000. */
+  read?: number;
+}
+
+export interface RequestOptions {
+  /** Query parameters appended to the URL's own; arrays repeat the name. */
+  params?: Params;
+  /** Request headers; a name given twice in different case is an error. */
+  headers?: HeadersInit;
+  /** A value sent as JSON (Content-Type: application/json). */
+  json?: unknown;
+  /** Fields sent as application/x-www-form-urlencoded. */
+  form?: Record<string, ParamValue> | URLSearchParams;
+  /** A raw body. Strings are sent as UTF-8 (Content-Type: text/plain;charset=UTF-8 unless set). */
+  body?: Body | null;
+  /** A number sets both connect and read timeouts (ms); 0 disables one. */
+  timeout?: number | Timeouts;
+  /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
+  throwHttpErrors?: boolean;
+  /** TLS settings; connections are only shared between requests with equal settings. */
+  tls?: TLSOptions;
+}
+
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000 };
+export const USER_AGENT = 'onepool/0.1';
+
+/** A request after validation: plain data, identical for both faces. */
+export interface PreparedRequest {
+  method: string;
+  url: URL;
+  /** flat [name, value, ...] */
+  headers: string[];
+  body: Uint8Array | null;
+  connectTimeout: number;
+  readTimeout: number;
+  throwHttpErrors: boolean;
+  transport: ResolvedTransport;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Header values: visible ASCII, obs-text, space and tab; CR, LF, NUL and other controls are refused.
+const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/;
+const BAD_URL = /[\0-\x1f\x7f]/;
+const encoder = new TextEncoder();
+
+export function parseURL(input: string | URL, params?: Params): URL {
+  const text = typeof input === 'string' ? input : input.href;
+  if (BAD_URL.test(text))
+    throw new InvalidURLError(`URL contains a control character: ${JSON.stringify(text)}`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidURLError(`invalid URL: ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidURLError(
+      `unsupported URL scheme ${url.protocol} in ${url.href} (http: and https: only)`,
+    );
+  }
+  if (params !== undefined) appendParams(url, params);
+  return url;
+}
+
+function appendParams(url: URL, params: Params): void {
+  const extra =
+    typeof params === 'string' || params instanceof URLSearchParams ? new URLSearchParams(params) : null;
+  if (extra) {
+    for (const [k, v] of extra) url.searchParams.append(k, v);
+    return;
+  }
+  for (const [k, v] of Object.entries(params as Record<string, ParamValue>)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+    else url.searchParams.append(k, String(v));
+  }
+}
+
+/** Validates one header and appends it to a flat list. Coerces first, then checks: a coercible object cannot smuggle CR/LF. */
+function pushHeader(out: string[], name: string, value: unknown): void {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new InvalidHeaderError(`invalid header name: ${JSON.stringify(String(name))}`);
+  }
+  const text = String(value);
+  if (BAD_VALUE.test(text)) {
+    throw new InvalidHeaderError(`header ${name} contains CR, LF, NUL or another control character`);
+  }
+  out.push(name, text.trim());
+}
+
+export function flattenHeaders(init: HeadersInit | undefined): string[] {
+  const out: string[] = [];
+  if (init === undefined || init === null) return out;
+  if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const pair of init as Iterable<readonly [string, string]>) {
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new InvalidHeaderError('header entries must be [name, value] pairs');
+      pushHeader(out, pair[0], pair[1]);
+    }
+    return out;
+  }
+  for (const [name, value] of Object.entries(init as Record<string, HeaderValue>)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) pushHeader(out, name, v);
+    else pushHeader(out, name, value);
+  }
+  return out;
+}
+
+/** Index of the first header named `name` (lower case) in a flat list, or -1. */
+export function findHeader(headers: readonly string[], name: string): number {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return i;
+  return -1;
+}
+
+function countHeader(headers: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) n++;
+  return n;
+}
+
+function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null {
+  const given = [
+    opts.json !== undefined,
+    opts.form !== undefined,
+    opts.body !== undefined && opts.body !== null,
+  ];
+  if (given.filter(Boolean).length > 1)
+    throw new InvalidArgumentError('give at most one of json, form and body');
+  const setType = (type: string) => {
+    if (findHeader(headers, 'content-type') === -1) headers.push('content-type', type);
+  };
+  if (opts.json !== undefined) {
+    const text = JSON.stringify(opts.json);
+    if (text === undefined) throw new InvalidArgumentError('json value is not serializable');
+    setType('application/json');
+    return encoder.encode(text);
+  }
+  if (opts.form !== undefined) {
+    const form = opts.form instanceof URLSearchParams ? opts.form : new URLSearchParams();
+    if (!(opts.form instanceof URLSearchParams)) {
+      for (const [k, v] of Object.entries(opts.form)) {
+        if (v === undefined || v === null) continue;
+        if (Array.isArray(v)) for (const item of v) form.append(k, String(item));
+        else form.append(k, String(v));
+      }
+    }
+    setType('application/x-www-form-urlencoded');
+    return encoder.encode(form.toString());
+  }
+  const body = opts.body;
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string') {
+    setType('text/plain;charset=UTF-8');
+    return encoder.encode(body);
+  }
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  throw new InvalidArgumentError('body must be a string, Uint8Array or ArrayBuffer');
+}
+
+function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {
+  if (timeout === undefined) return DEFAULT_TIMEOUTS;
+  const t =
+    typeof timeout === 'number' ? { connect: timeout, read: timeout } : { ...DEFAULT_TIMEOUTS, ...timeout };
+  for (const [name, ms] of Object.entries(t)) {
+    if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
+    }
+  }
+  return t;
+}
+
+const METHOD = TOKEN;
+
+/**
+ * Validates and resolves one request. Throws InvalidURLError, InvalidHeaderError or
+ * InvalidArgumentError; nothing has been sent when it throws.
+ */
+export function prepare(method: string, input: string | URL, opts: RequestOptions = {}): PreparedRequest {
+  if (typeof method !== 'string' || !METHOD.test(method)) {
+    throw new InvalidArgumentError(`invalid method: ${JSON.stringify(String(method))}`);
+  }
+  const upper = method.toUpperCase();
+  const url = parseURL(input, opts.params);
+  const headers = flattenHeaders(opts.headers);
+  // The framing is ours to set: a user-supplied Transfer-Encoding, a repeated Content-Length or a
+  // repeated Host could make two parsers disagree about where the request ends.
+  if (findHeader(headers, 'transfer-encoding') !== -1) {
+    throw new InvalidHeaderError('Transfer-Encoding is set by onepool from the body; do not set it');
+  }
+  if (countHeader(headers, 'content-length') > 1)
+    throw new InvalidHeaderError('Content-Length given more than once');
+  if (countHeader(headers, 'host') > 1) throw new InvalidHeaderError('Host given more than once');
+  const body = encodeBody(opts, headers);
+  const cl = findHeader(headers, 'content-length');
+  if (cl !== -1 && Number(headers[cl + 1]) !== (body?.byteLength ?? 0)) {
+    throw new InvalidHeaderError(
+      `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,
+    );
+  }
+  if (url.username || url.password) {
+    if (findHeader(headers, 'authorization') === -1) {
+      const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers.push('authorization', `Basic ${Buffer.from(userinfo).toString('base64')}`);
+    }
+    url.username = '';
+    url.password = '';
+  }
+  if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
+  if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
+  const timeouts = resolveTimeouts(opts.timeout);
+  return {
+    method: upper,
+    url,
+    headers,
+    body,
+    connectTimeout: timeouts.connect,
+    readTimeout: timeouts.read,
+    throwHttpErrors: opts.throwHttpErrors === true,
+    transport: resolveTransport(opts.tls),
+  };
+}
+
+function mergeHeaders(base: HeadersInit, extra: HeadersInit): [string, string][] {
+  const over = flattenHeaders(extra);
+  const names = new Set<string>();
+  for (let i = 0; i < over.length; i += 2) names.add(over[i]!.toLowerCase());
+  const out: [string, string][] = [];
+  const under = flattenHeaders(base);
+  for (let i = 0; i < under.length; i += 2)
+    if (!names.has(under[i]!.toLowerCase())) out.push([under[i]!, under[i + 1]!]);
+  for (let i = 0; i < over.length; i += 2) out.push([over[i]!, over[i + 1]!]);
+  return out;
+}
+
+function mergeParams(base: Params, extra: Params): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const p of [base, extra]) {
+    const url = new URL('http://x');
+    appendParams(url, p);
+    for (const [k, v] of url.searchParams) out.append(k, v);
+  }
+  return out;
+}
+
+/**
+ * A client's defaults with one call's options on top: headers merge by case-insensitive name (the
+ * call wins), params add up, timeouts merge field by field, everything else is replaced.
+ */
+export function mergeOptions(base: RequestOptions, extra: RequestOptions | undefined): RequestOptions {
+  if (extra === undefined) return base;
+  const merged: RequestOptions = { ...base, ...extra };
+  if (base.headers !== undefined && extra.headers !== undefined)
+    merged.headers = mergeHeaders(base.headers, extra.headers);
+  if (base.params !== undefined && extra.params !== undefined)
+    merged.params = mergeParams(base.params, extra.params);
+  if (typeof base.timeout === 'object' && typeof extra.timeout === 'object') {
+    merged.timeout = { ...base.timeout, ...extra.timeout };
+  }
+  return merged;
+}

@@ -1,0 +1,95 @@
+/**
+ * The only contract between a caller thread and the pool worker. Every message that crosses the
+ * boundary is declared here, as plain structured-clone-safe data.
+ *
+ * Two channels carry the same messages:
+ * - async: one MessagePort per caller thread; replies arrive as 'message' events;
+ * - sync: a second MessageChannel read with receiveMessageOnPort, woken through the control block
+ *   (a SharedArrayBuffer) that the worker bumps after every sync reply.
+ *
+ * One exchange is one request message in and one reply out: `response` (status, headers and the
+ * whole body, whose ArrayBuffer is transferred, never copied) or `error`. Requests carry an id; a
+ * reply whose id the caller no longer waits for (a call that timed out) is dropped.
+ */
+import type { WireError } from './errors.js';
+import type { PoolStats } from './stats.js';
+import type { TransportConfig } from './transport-key.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
+export const Control = {
+  /** Bumped by the worker after every reply posted on the sync channel (and at its exit). */
+  SEQ: 0,
+  /** 0 while starting, RUNNING once serving, EXITED | exitCode (low byte) once dead. */
+  STATE: 1,
+  /** A counter the worker bumps every HEARTBEAT_MS while a sync exchange is pending. */
+  HEARTBEAT: 2,
+} as const;
+export const CONTROL_BYTES = 16;
+export const STATE_RUNNING = 1;
+export const STATE_EXITED = 0x100;
+export const HEARTBEAT_MS = 250;
+
+/** One exchange, resolved: everything the worker needs and nothing it would have to interpret. */
+export interface WireRequest {
+  id: number;
+  method: string;
+  /** scheme://host:port */
+  origin: string;
+  /** path and query, already encoded */
+  path: string;
+  /** flat [name, value, name, value, ...]: order and repeated names are kept */
+  headers: string[];
+  body: Uint8Array | null;
+  /** ms; 0 disables */
+  connectTimeout: number;
+  /** ms between two bytes from the server (time to headers included); 0 disables */
+  readTimeout: number;
+  /** the pool key (see transport-key.ts), computed once per configuration by the caller */
+  key: string;
+  /** the transport configuration behind `key`; absent for the default configuration */
+  transport: TransportConfig | undefined;
+}
+
+export interface WireConnection {
+  /** process-wide connection number, from 1 */
+  id: number;
+  /** true when an earlier exchange used this connection */
+  reused: boolean;
+  protocol: 'h1' | 'h2';
+}
+
+export interface WireResponse {
+  t: 'response';
+  id: number;
+  status: number;
+  statusText: string;
+  /** flat [name, value, ...] as received (names in their original case) */
+  headers: string[];
+  body: Uint8Array;
+  httpVersion: '1.1' | '2';
+  connection: WireConnection;
+}
+
+/** Test-only ways to kill the worker; used by the failure tests. */
+export type CrashMode = 'exit' | 'throw';
+
+export type ToWorker =
+  | { t: 'exchange'; req: WireRequest }
+  | { t: 'cancel'; id: number }
+  | { t: 'stats'; id: number }
+  | { t: 'crash'; how: CrashMode; afterMs: number };
+
+export type FromWorker =
+  | WireResponse
+  | { t: 'error'; id: number; error: WireError }
+  | { t: 'stats'; id: number; stats: PoolStats };
+
+/** What the worker receives in workerData. */
+export interface WorkerData {
+  version: number;
+  asyncPort: import('node:worker_threads').MessagePort;
+  syncPort: import('node:worker_threads').MessagePort;
+  control: SharedArrayBuffer;
+}

@@ -1,0 +1,40 @@
+/**
+ * The two conversions both faces make around one exchange: a prepared request into the message the
+ * worker receives, and the worker's reply into a result or a thrown error of the right class.
+ */
+import { fromWire, ResponseError } from './errors.js';
+import type { PreparedRequest } from './options.js';
+import type { ExchangeResult } from './policy.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { poolKey } from './transport-key.js';
+
+/**
+ * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308
+ * redirect must send the same bytes again.
+ */
+export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { id: number } {
+  const body = req.body;
+  return {
+    t: 'exchange' as const,
+    id,
+    req: {
+      id,
+      method: req.method,
+      origin: req.url.origin,
+      path: req.url.pathname + req.url.search,
+      headers: req.headers,
+      body,
+      connectTimeout: req.connectTimeout,
+      readTimeout: req.readTimeout,
+      key: poolKey(req.url.origin, req.transport),
+      transport: req.transport.config,
+    },
+  };
+}
+
+/** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */
+export function exchangeResult(reply: FromWorker, req: PreparedRequest): ExchangeResult {
+  if (reply.t === 'response') return reply;
+  if (reply.t === 'error') throw fromWire(reply.error, { method: req.method, url: req.url.href });
+  throw new ResponseError(`pool worker answered an exchange with '${reply.t}'`);
+}

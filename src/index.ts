@@ -1,0 +1,46 @@
+/**
+ * onepool: one HTTP client, two mirrored faces, one process-wide connection pool.
+ *
+ * ```ts
+ * import { http, httpSync } from 'onepool';
+ * const a = await http.get('https://example.test/items', { params: { q: 'x' } });
+ * const b = httpSync.get('https://example.test/items', { params: { q: 'x' } });
+ * ```
+ */
+import { Client } from './async/client.js';
+import type { CrashMode } from './core/protocol.js';
+import { existingWorker } from './pool-worker/handle.js';
+import type { SyncClient } from './sync/client.js';
+
+export { Client } from './async/client.js';
+export * from './core/errors.js';
+export { Headers } from './core/headers.js';
+export type {
+  Body,
+  HeadersInit,
+  HeaderValue,
+  Params,
+  ParamValue,
+  RequestOptions,
+  Timeouts,
+} from './core/options.js';
+export { type ConnectionInfo, Response } from './core/response.js';
+export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
+export type { PEM, TLSOptions } from './core/transport-key.js';
+export { SyncClient } from './sync/client.js';
+
+/** The global async client: no cookies, default timeouts, the process-wide pool. */
+export const http: Client = new Client();
+/** The global sync client: the same configuration as `http`, blocking. */
+export const httpSync: SyncClient = http.sync;
+
+/** Hooks for onepool's own tests. Not part of the public API. */
+export const __testing = {
+  /** Kills the pool worker the way a bug would: process.exit inside it, or an uncaught throw. */
+  crashWorker(how: CrashMode, afterMs = 0): void {
+    existingWorker()?.asyncPort.postMessage({ t: 'crash', how, afterMs });
+  },
+  workerRunning(): boolean {
+    return existingWorker() !== undefined;
+  },
+};

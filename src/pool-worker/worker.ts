@@ -1,0 +1,120 @@
+/**
+ * The pool worker: one per process (per caller thread that uses onepool), owning every connection.
+ *
+ * It is a round-tripper: one resolved request in; one response (or one transport error) out. It
+ * never interprets status codes, redirects, cookies or auth; that is policy, and runs in the
+ * caller. Its event loop never blocks: sync callers block in their own thread, and are woken
+ * through the control block after each reply on the sync channel.
+ */
+import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
+import { toWire, WorkerCrashedError } from '../core/errors.js';
+import {
+  Control,
+  type FromWorker,
+  HEARTBEAT_MS,
+  STATE_EXITED,
+  STATE_RUNNING,
+  type ToWorker,
+  type WorkerData,
+} from '../core/protocol.js';
+import { cancelExchange, startExchange } from './exchange.js';
+import { poolStats } from './pool.js';
+
+const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;
+const control = new Int32Array(controlBuffer);
+
+// A sync caller cannot see this worker's 'exit' event while it is blocked: write the death into
+// shared memory and wake it.
+process.on('exit', (code) => {
+  Atomics.store(control, Control.STATE, STATE_EXITED | (code & 0xff));
+  Atomics.add(control, Control.SEQ, 1);
+  Atomics.notify(control, Control.SEQ);
+});
+
+/** Posts a reply; if it cannot be cloned, posts an error in its place so no caller waits forever. */
+function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+  } catch (error) {
+    const wire = toWire(new WorkerCrashedError(`reply could not be sent: ${(error as Error).message}`));
+    port.postMessage({
+      t: 'error',
+      id: message.id,
+      error: { ...wire, name: 'RequestError' },
+    } satisfies FromWorker);
+  }
+}
+
+function wakeSyncCaller(): void {
+  Atomics.add(control, Control.SEQ, 1);
+  Atomics.notify(control, Control.SEQ);
+}
+
+// While a sync exchange is pending the caller watches this counter to tell a slow worker from a
+// stuck one; when none is pending the worker stays fully idle.
+let syncPending = 0;
+let heartbeat: NodeJS.Timeout | undefined;
+function syncStarted(): void {
+  if (syncPending++ === 0) {
+    heartbeat = setInterval(() => Atomics.add(control, Control.HEARTBEAT, 1), HEARTBEAT_MS);
+    heartbeat.unref();
+  }
+}
+function syncEnded(): void {
+  if (--syncPending === 0) clearInterval(heartbeat);
+}
+
+function handle(
+  message: ToWorker,
+  port: MessagePort,
+  reply: (m: FromWorker, t?: Transferable[]) => void,
+): void {
+  switch (message.t) {
+    case 'exchange':
+      startExchange(message.req, reply);
+      return;
+    case 'cancel':
+      if (cancelExchange(message.id) && port === syncPort) syncEnded();
+      return;
+    case 'stats':
+      reply({ t: 'stats', id: message.id, stats: poolStats() });
+      return;
+    case 'crash':
+      // A timer, so a test can kill the worker while its own thread is blocked in a sync call.
+      setTimeout(() => {
+        if (message.how === 'exit') process.exit(70);
+        throw new Error('onepool test crash');
+      }, message.afterMs);
+      return;
+    default:
+      port.postMessage({
+        t: 'error',
+        id: (message as { id?: number }).id ?? 0,
+        error: unknownMessage(message),
+      });
+  }
+}
+
+const unknownMessage = (message: unknown) => ({
+  name: 'InvalidArgumentError' as const,
+  message: `pool worker: unknown message ${JSON.stringify(message)?.slice(0, 100)}`,
+});
+
+asyncPort.on('message', (message: ToWorker) => {
+  handle(message, asyncPort, (reply, transfer) => post(asyncPort, reply, transfer));
+});
+
+syncPort.on('message', (message: ToWorker) => {
+  const expectsReply = message.t === 'exchange' || message.t === 'stats';
+  if (expectsReply) syncStarted();
+  handle(message, syncPort, (reply, transfer) => {
+    try {
+      post(syncPort, reply, transfer);
+    } finally {
+      if (expectsReply) syncEnded();
+      wakeSyncCaller();
+    }
+  });
+});
+
+Atomics.store(control, Control.STATE, STATE_RUNNING);

@@ -1,0 +1,53 @@
+/**
+ * The sync face: the same verbs, options, Response and errors as the async face, blocking the
+ * calling thread until the pool worker answers. Never call it on a thread that runs the server it
+ * talks to (the server could not answer while the thread is blocked).
+ */
+import { Client } from '../async/client.js';
+import { Face } from '../core/face.js';
+import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
+import { send } from '../core/policy.js';
+import type { Response } from '../core/response.js';
+import { describeStats, emptyStats, type PoolStats } from '../core/stats.js';
+import { existingWorker, nextId } from '../pool-worker/handle.js';
+import { callSync } from './channel.js';
+import { runSync } from './driver.js';
+
+/** The pool as the sync face sees it. Reading stats never starts a worker. */
+export const syncPool = {
+  stats(): PoolStats {
+    if (!existingWorker()) return emptyStats();
+    const reply = callSync({ t: 'stats', id: nextId() });
+    return reply.t === 'stats' ? reply.stats : emptyStats();
+  },
+  describe(): string {
+    return describeStats(this.stats());
+  },
+};
+
+export class SyncClient extends Face<Response> {
+  /** This client's defaults, applied under every call's own options. */
+  readonly defaults: Readonly<RequestOptions>;
+  readonly pool = syncPool;
+  #async: Client | undefined;
+
+  constructor(defaults: RequestOptions = {}) {
+    super();
+    this.defaults = Object.freeze({ ...defaults });
+  }
+
+  request(method: string, url: string | URL, options?: RequestOptions): Response {
+    return runSync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+  }
+
+  /** A new client with these options on top of this one's. */
+  extend(options: RequestOptions): SyncClient {
+    return new SyncClient(mergeOptions(this.defaults, options));
+  }
+
+  /** The async face of the same configuration. */
+  get async(): Client {
+    this.#async ??= new Client(this.defaults);
+    return this.#async;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Real servers on loopback, each in its own child process, with server-side observations over IPC:
+ * how many connections were accepted (the oracle for connection reuse) and what requests arrived.
+ */
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ServerStats {
+  connections: number;
+  open: number;
+  requests: number;
+  maxActive: number;
+  seen: { method: string; url: string; headers: Record<string, string | string[]> }[];
+}
+
+export interface TestServer {
+  /** e.g. http://127.0.0.1:PORT */
+  origin: string;
+  url(path: string): string;
+  /** PEM of the server's self-signed certificate (https and h2 only). */
+  cert: string;
+  stats(): Promise<ServerStats>;
+  /** Zeroes the counters and closes every open connection. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let certs: { cert: string; key: string } | undefined;
+
+/** A self-signed certificate for localhost and 127.0.0.1, made once per test process. */
+export function selfSigned(): { cert: string; key: string } {
+  if (certs) return certs;
+  const dir = mkdtempSync(join(tmpdir(), 'onepool-cert-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  certs = {
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+  };
+  return certs;
+}
+
+function ask<T>(child: ChildProcess, message: string, field: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (field in m) {
+        child.off('message', on);
+        resolve(m[field] as T);
+      }
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+export async function startServer(
+  kind: 'http' | 'https' | 'h2' = 'http',
+  options: { maxConcurrentStreams?: number } = {},
+): Promise<TestServer> {
+  const tls = kind === 'http' ? { cert: '', key: '' } : selfSigned();
+  const child = fork(
+    new URL('./server-process.mjs', import.meta.url),
+    [JSON.stringify({ kind, ...tls, ...options })],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Plain JS: skip the test runner's TypeScript loader, which fork would otherwise inherit.
+      execArgv: [],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
+  });
+  const origin = `${kind === 'http' ? 'http' : 'https'}://127.0.0.1:${port}`;
+  return {
+    origin,
+    url: (path) => origin + path,
+    cert: tls.cert,
+    stats: () => ask<ServerStats>(child, 'stats', 'stats'),
+    reset: () => ask<boolean>(child, 'reset', 'reset').then(() => undefined),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
