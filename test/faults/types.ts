@@ -32,9 +32,9 @@ export interface ScenarioInfo {
   /** Client timeouts (ms) that make the expected outcome arrive quickly. */
   timeout: { connect: number; read: number; total?: number };
   /**
-   * The server stays healthy for further requests, and a correct client must not let this exchange
-   * poison them: the next request to the same server must get its own response (matching
-   * `x-request-id`), whether on a new connection or a reused one.
+   * When the exchange succeeds, the same server answers further requests correctly, so a test can
+   * check that this exchange did not poison them: each next request must get its own response
+   * (matching `x-request-id`), on a new connection or a reused one. False for servers that never answer.
    */
   followUpOk: boolean;
   /** Why the expected outcome is right, or what a test must also check. */
