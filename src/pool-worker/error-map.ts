@@ -51,6 +51,14 @@ const rules: Rule[] = [
     ),
     'ConnectError',
   ],
+  // llhttp's parse errors; undici leaves `code` unset for some of them.
+  [(_code, e) => e.name === 'HTTPParserError', 'ResponseError', undefined],
+  // An upgrade (101) nobody asked for: the server broke the protocol, the socket is gone.
+  [
+    (code, e) => code === 'UND_ERR_SOCKET' && e.message === 'bad upgrade',
+    'ResponseError',
+    'unsolicited 101 upgrade',
+  ],
   [
     (code) =>
       code.startsWith('HPE_') ||
