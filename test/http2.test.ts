@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, http, httpSync, NotProcessedError, type RequestOptions } from 'onepool';
-import { all, FACES, rejection, request } from './helpers/faces.ts';
-import { startServer, type TestServer } from './helpers/servers.ts';
+import { all, FACES, rejection, request } from './helpers/faces.js';
+import { startServer, type TestServer } from './helpers/servers.js';
 
 const servers: TestServer[] = [];
 const h2server = async (options: { maxConcurrentStreams?: number } = {}) => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_CIPHERS } from 'node:tls';
 import { type RequestOptions, TLSError, type TransportOptions } from 'onepool';
-import { FACES, rejection, request } from './helpers/faces.ts';
-import { selfSigned, startServer, type TestServer } from './helpers/servers.ts';
+import { FACES, rejection, request } from './helpers/faces.js';
+import { selfSigned, startServer, type TestServer } from './helpers/servers.js';
 
 const servers: TestServer[] = [];
 const fresh = async (kind: 'https' | 'h2') => {
