@@ -128,7 +128,7 @@ describe('idle connections', () => {
       assert.ok((await a.stats()).open + (await b.stats()).open <= 1);
 
       // A hanging exchange keeps B's only connection busy: a request to A times out waiting for a slot.
-      const hanging = client.get(b.url('/hang'), { timeout: { read: 3000 } });
+      const hanging = client.get(b.url('/hang'), { timeout: { read: 1500 } });
       await eventually(async () => (await pool.stats()).totals.running === 1, 'the hang is running');
       const error = await rejection(() => request(face, 'GET', a.url('/echo'), undefined, client));
       assert.ok(error instanceof PoolTimeoutError, String(error));

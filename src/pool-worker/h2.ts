@@ -25,6 +25,10 @@ import type { Dispatcher } from 'undici';
 import { openSocket } from './connect.js';
 import { attach, type Connection, detach, type Handler, type KeyEntry, poolError } from './pool.js';
 
+// Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
+const STREAM_WINDOW = 256 * 1024;
+const SESSION_WINDOW = 512 * 1024;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -106,8 +110,9 @@ export class H2Origin {
   adopt(socket: Socket, release: () => void): void {
     const session = h2connect(this.#entry.origin, {
       createConnection: () => socket,
-      settings: { enablePush: false },
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
     });
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     const s: Session = {
       session,
       connection: this.#entry.track('h2', () => session.close()),

@@ -255,6 +255,13 @@ export class KeyEntry {
           this.mode = 'h1';
           this.adoptH1(socket, release);
           this.#spare = socket;
+          // Not taken by undici (every parked exchange was cancelled): closed like any idle connection.
+          setTimeout(() => {
+            if (this.#spare === socket) {
+              this.#spare = undefined;
+              socket.destroy();
+            }
+          }, this.pool.options.keepAliveTimeout).unref();
         }
         for (const { options, handler } of this.#parked.splice(0)) this.dispatch(options, handler);
       });
