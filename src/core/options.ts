@@ -4,7 +4,7 @@
  * can be wrong with a request is found here, before a byte is sent.
  */
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
-import { type ResolvedTransport, resolveTransport, type TLSOptions } from './transport-key.js';
+import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
@@ -20,7 +20,12 @@ export interface Timeouts {
   read?: number;
 }
 
-export interface RequestOptions {
+/** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
+export interface PoolRef {
+  readonly id: number;
+}
+
+export interface RequestOptions extends TransportOptions {
   /** Query parameters appended to the URL's own; arrays repeat the name. */
   params?: Params;
   /** Request headers; a name given twice in different case is an error. */
@@ -35,8 +40,8 @@ export interface RequestOptions {
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
-  /** TLS settings; connections are only shared between requests with equal settings. */
-  tls?: TLSOptions;
+  /** A private pool (from `createPool`) instead of the process-wide one. */
+  pool?: PoolRef;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000 };
@@ -53,6 +58,8 @@ export interface PreparedRequest {
   readTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
+  /** 0 for the process-wide pool, else a private pool's id */
+  pool: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -236,7 +243,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts.tls),
+    transport: resolveTransport(opts),
+    pool: opts.pool?.id ?? 0,
   };
 }
 

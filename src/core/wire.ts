@@ -26,8 +26,9 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.url.origin, req.transport),
+      key: poolKey(req.pool, req.url.origin, req.transport),
       transport: req.transport.config,
+      pool: req.pool,
     },
   };
 }

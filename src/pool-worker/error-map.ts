@@ -33,6 +33,10 @@ const TLS_CODES = new Set([
 ]);
 
 const rules: Rule[] = [
+  // onepool's own pool errors (pool.ts, h2.ts), carrying their final message
+  [is('ONEPOOL_POOL_TIMEOUT'), 'PoolTimeoutError'],
+  [is('ONEPOOL_NOT_PROCESSED'), 'NotProcessedError'],
+  [is('ONEPOOL_POOL_CLOSED'), 'PoolClosedError'],
   [is('UND_ERR_CONNECT_TIMEOUT'), 'ConnectTimeoutError', 'connect timeout'],
   [is('UND_ERR_HEADERS_TIMEOUT'), 'ReadTimeoutError', 'read timeout: no response headers in time'],
   [is('UND_ERR_BODY_TIMEOUT'), 'ReadTimeoutError', 'read timeout: the body stalled'],

@@ -18,6 +18,7 @@ import {
   entryFor,
   finished,
   type KeyEntry,
+  poolById,
   started,
   type Tracked,
 } from './pool.js';
@@ -167,12 +168,17 @@ class Exchange implements Tracked {
 
 /** Starts one exchange; `reply` is called exactly once (unless the exchange is cancelled). */
 export function startExchange(req: WireRequest, reply: Reply): void {
-  const entry = entryFor(req.key, req.origin, req.transport);
+  const pool = poolById(req.pool);
+  if (!pool) {
+    reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
+    return;
+  }
+  const entry = entryFor(pool, req.key, req.origin, req.transport);
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);
   try {
-    entry.dispatcher.dispatch(
+    entry.dispatch(
       {
         origin: req.origin,
         path: req.path,
