@@ -15,6 +15,7 @@ import type { SyncClient } from './sync/client.js';
 /** tough-cookie's jar, re-exported: pass one as `cookies`, or load a saved one with CookieJar.deserializeSync. */
 export { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
+export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export type { CookiesOption } from './core/cookies.js';
 export * from './core/errors.js';
@@ -26,13 +27,16 @@ export type {
   HeaderValue,
   Params,
   ParamValue,
+  PoolRef,
   RequestOptions,
   Timeouts,
 } from './core/options.js';
+export type { PoolOptions } from './core/pool-options.js';
 export { type ConnectionInfo, Response } from './core/response.js';
 export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
-export type { PEM, TLSOptions } from './core/transport-key.js';
+export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
+export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 
 /** The global async client: no cookies, default timeouts, the process-wide pool. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, CookieJar, http, httpSync, type Response } from 'onepool';
-import { FACES } from './helpers/faces.ts';
+import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;

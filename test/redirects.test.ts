@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CookieJar, RedirectError, type Response, TooManyRedirectsError } from 'onepool';
-import { FACES } from './helpers/faces.ts';
+import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let a: TestServer; // the source for plain http

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { StaleConnectionError } from 'onepool';
-import { FACES } from './helpers/faces.ts';
+import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AbortedError, http, TotalTimeoutError } from 'onepool';
-import { type AnyFace, FACES } from './helpers/faces.ts';
+import { type AnyFace, FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;

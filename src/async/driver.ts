@@ -4,6 +4,7 @@ import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import { abortedError, exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
+import { ensurePool } from '../pools.js';
 import { callAsync } from './channel.js';
 
 export async function exchangeAsync(
@@ -11,6 +12,7 @@ export async function exchangeAsync(
   deadline = Number.POSITIVE_INFINITY,
   signal?: AbortSignal,
 ): Promise<ExchangeResult> {
+  ensurePool(request.pool);
   const bounds = {
     deadline,
     signal,

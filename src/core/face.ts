@@ -6,8 +6,8 @@
 import { CookieJar } from 'tough-cookie';
 import { resolveJar } from './cookies.js';
 import { validateHooks } from './hooks.js';
-import { mergeOptions, prepare, type RequestOptions } from './options.js';
-import { type Policy, policyConfig, send } from './policy.js';
+import { mergeOptions, type RequestOptions } from './options.js';
+import { callPolicy, type Policy } from './policy.js';
 
 /**
  * Defaults as a face keeps them: `cookies: true` becomes the face's own jar (so `client.sync` and
@@ -45,8 +45,7 @@ export abstract class Face<R> {
 
   /** The policy generator for one call, ready for this face's driver. */
   protected policy(method: string, url: string | URL, options?: RequestOptions): Policy {
-    const merged = mergeOptions(this.defaults, options);
-    return send(prepare(method, url, merged), policyConfig(merged));
+    return callPolicy(method, url, mergeOptions(this.defaults, options));
   }
 
   /**

@@ -9,7 +9,7 @@ import { joinBaseURL } from './base-url.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import { type Hooks, mergeHooks } from './hooks.js';
 import type { RetryOptions } from './retry.js';
-import { type ResolvedTransport, resolveTransport, type TLSOptions } from './transport-key.js';
+import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
@@ -27,7 +27,12 @@ export interface Timeouts {
   total?: number;
 }
 
-export interface RequestOptions {
+/** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
+export interface PoolRef {
+  readonly id: number;
+}
+
+export interface RequestOptions extends TransportOptions {
   /** Query parameters appended to the URL's own; arrays repeat the name. */
   params?: Params;
   /** Request headers; a name given twice in different case is an error. */
@@ -42,8 +47,6 @@ export interface RequestOptions {
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
-  /** TLS settings; connections are only shared between requests with equal settings. */
-  tls?: TLSOptions;
   /** URLs are paths under this one, and can never leave its origin (see docs/policy.md). */
   baseURL?: string | URL;
   /** Basic ({ username, password }) or bearer ({ bearer }) credentials, unless an Authorization header is given. */
@@ -65,6 +68,8 @@ export interface RequestOptions {
   maxResponseSize?: number;
   /** Aborts the call (async face: the exchange in the worker is cancelled too) with AbortedError. */
   signal?: AbortSignal;
+  /** A private pool (from `createPool`) instead of the process-wide one. */
+  pool?: PoolRef;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };
@@ -86,6 +91,8 @@ export interface PreparedRequest {
   decompress: boolean;
   /** bytes; 0: no limit */
   maxResponseSize: number;
+  /** 0 for the process-wide pool, else a private pool's id */
+  pool: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -279,7 +286,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts.tls),
+    transport: resolveTransport(opts),
+    pool: opts.pool?.id ?? 0,
     decompress,
     maxResponseSize,
   };

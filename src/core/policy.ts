@@ -18,7 +18,7 @@ import {
   toHookRequest,
   validateHooks,
 } from './hooks.js';
-import { type PreparedRequest, type RequestOptions, totalTimeout } from './options.js';
+import { type PreparedRequest, prepare, type RequestOptions, totalTimeout } from './options.js';
 import type { WireResponse } from './protocol.js';
 import { DEFAULT_MAX_REDIRECTS, nextHop } from './redirects.js';
 import { Response } from './response.js';
@@ -80,6 +80,11 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
     total: totalTimeout(options.timeout),
     signal: options.signal,
   };
+}
+
+/** The policy of one call, from the options already merged over a client's defaults. */
+export function callPolicy(method: string, url: string | URL, options: RequestOptions): Policy {
+  return send(prepare(method, url, options), policyConfig(options));
 }
 
 /** Runs every hook of `name` in order; returns the last value one of them returned. */

@@ -12,6 +12,7 @@
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
  */
 import type { WireError } from './errors.js';
+import type { ResolvedPoolOptions } from './pool-options.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 
@@ -54,6 +55,8 @@ export interface WireRequest {
   decompress: boolean;
   /** bytes of (decoded) body at most; 0 disables */
   maxResponseSize: number;
+  /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
+  pool: number;
 }
 
 /**
@@ -96,10 +99,18 @@ export type CrashMode = 'exit' | 'throw';
 export type ToWorker =
   | { t: 'exchange'; req: WireRequest }
   | { t: 'cancel'; id: number }
-  | { t: 'stats'; id: number }
+  | { t: 'stats'; id: number; pool?: number }
+  /** sets a pool's policy (creating a private pool on first sight); answered with 'ok' */
+  | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }
+  /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
+  | { t: 'close-pool'; id: number; pool: number }
   | { t: 'crash'; how: CrashMode; afterMs: number };
 
-export type FromWorker = WireResponse | WireFailure | { t: 'stats'; id: number; stats: PoolStats };
+export type FromWorker =
+  | WireResponse
+  | WireFailure
+  | { t: 'stats'; id: number; stats: PoolStats }
+  | { t: 'ok'; id: number };
 
 /** What the worker receives in workerData. */
 export interface WorkerData {

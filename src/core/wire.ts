@@ -33,10 +33,11 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.url.origin, req.transport),
+      key: poolKey(req.pool, req.url.origin, req.transport),
       transport: req.transport.config,
       decompress: req.decompress,
       maxResponseSize: req.maxResponseSize,
+      pool: req.pool,
     },
   };
 }

@@ -28,20 +28,42 @@ export function callSync(
   deadline = Number.POSITIVE_INFINITY,
   timedOut?: () => OnepoolError,
 ): FromWorker {
+  postSync(message, transfer);
+  if (!Number.isFinite(deadline) || !timedOut) return waitSync((id) => id === message.id);
+  const reply = waitSync((id) => id === message.id, deadline);
+  if (reply) return reply;
+  postSync({ t: 'cancel', id: message.id });
+  throw timedOut();
+}
+
+/** Posts one message without waiting; pick the reply up with {@link waitSync}. */
+export function postSync(message: ToWorker, transfer: Transferable[] = []): void {
   const handle = workerHandle();
-  const control = handle.control;
-  let seen = Atomics.load(control, Control.SEQ);
   try {
     handle.syncPort.postMessage(message, transfer);
   } catch (error) {
     throw new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Blocks until a reply whose id `wanted` accepts arrives, and returns it. Replies nobody waits for
+ * (calls that were abandoned) are dropped. With `until` (a Date.now() deadline), returns undefined
+ * when it passes first.
+ */
+export function waitSync(wanted: (id: number) => boolean): FromWorker;
+export function waitSync(wanted: (id: number) => boolean, until: number): FromWorker | undefined;
+export function waitSync(wanted: (id: number) => boolean, until?: number): FromWorker | undefined {
+  const handle = workerHandle();
+  const control = handle.control;
+  // Read before draining the port: a reply posted after this read bumps the word and ends the wait.
+  let seen = Atomics.load(control, Control.SEQ);
   let beat = Atomics.load(control, Control.HEARTBEAT);
   let beatAt = Date.now();
   for (;;) {
     for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
       const reply = got.message as FromWorker;
-      if (reply.id === message.id) return reply;
+      if (wanted(reply.id)) return reply;
     }
     const state = Atomics.load(control, Control.STATE);
     if (state & STATE_EXITED) {
@@ -51,6 +73,7 @@ export function callSync(
       );
     }
     const now = Date.now();
+    if (until !== undefined && now >= until) return undefined;
     const heartbeat = Atomics.load(control, Control.HEARTBEAT);
     if (heartbeat !== beat) {
       beat = heartbeat;
@@ -61,11 +84,8 @@ export function callSync(
         'the pool worker stopped responding; the next request starts a new worker',
       );
     }
-    if (now >= deadline && timedOut) {
-      handle.syncPort.postMessage({ t: 'cancel', id: message.id } satisfies ToWorker);
-      throw timedOut();
-    }
-    Atomics.wait(control, Control.SEQ, seen, Math.max(1, Math.min(SLICE_MS, deadline - now)));
+    const slice = until === undefined ? SLICE_MS : Math.min(SLICE_MS, Math.max(1, until - now));
+    Atomics.wait(control, Control.SEQ, seen, slice);
     seen = Atomics.load(control, Control.SEQ);
   }
 }

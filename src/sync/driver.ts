@@ -5,9 +5,11 @@ import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
+import { ensurePool } from '../pools.js';
 import { callSync } from './channel.js';
 
 export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIVE_INFINITY): ExchangeResult {
+  ensurePool(request.pool);
   const message = exchangeMessage(request, nextId());
   return exchangeResult(
     callSync(message, [], deadline, () => totalTimeoutError(request)),
@@ -18,7 +20,7 @@ export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIV
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Sleeps without spinning a core. */
-const sleepSync = (ms: number): undefined => {
+export const sleepSync = (ms: number): undefined => {
   Atomics.wait(sleeper, 0, 0, ms);
   return undefined;
 };
