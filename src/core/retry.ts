@@ -8,6 +8,7 @@ import {
   ConnectionClosedError,
   ConnectTimeoutError,
   InvalidArgumentError,
+  NotProcessedError,
   RequestError,
   StaleConnectionError,
 } from './errors.js';
@@ -98,6 +99,9 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
  * the caller chose with timeout.read.
  */
 function transient(error: unknown): boolean {
+  // NotProcessedError (HTTP/2 GOAWAY, REFUSED_STREAM): the pool has already replayed an idempotent
+  // request once, which is the whole rule for it; it reaches the caller as a retryable error.
+  if (error instanceof NotProcessedError) return false;
   return (
     error instanceof ConnectError ||
     error instanceof ConnectionClosedError ||

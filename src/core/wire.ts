@@ -6,6 +6,7 @@ import {
   AbortedError,
   ConnectionClosedError,
   fromWire,
+  NotProcessedError,
   type RequestError,
   ResponseError,
   TotalTimeoutError,
@@ -47,7 +48,8 @@ export function exchangeResult(reply: FromWorker, req: PreparedRequest): Exchang
   if (reply.t === 'response') return reply;
   if (reply.t === 'error') {
     const error = fromWire(reply.error, { method: req.method, url: req.url.href });
-    if (error instanceof ConnectionClosedError)
+    // NotProcessedError is the pool's own, more precise verdict (GOAWAY, REFUSED_STREAM).
+    if (error instanceof ConnectionClosedError && !(error instanceof NotProcessedError))
       error.staleConnection = reply.reused === true && reply.responseStarted === false;
     throw error;
   }

@@ -45,6 +45,8 @@ class Exchange implements Tracked {
   #chunks: Buffer[] = [];
   #size = 0;
   #decoder: BodyDecoder | undefined;
+  /** body chunks that arrived before the headers (seen on the HTTP/2 path), held for the decoder */
+  #early: Buffer[] | undefined;
   #responseStarted = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
@@ -131,6 +133,7 @@ class Exchange implements Tracked {
       (chunk) => this.#collect(chunk),
       (e) => this.#fail(e),
     );
+    if (this.#early) for (const chunk of this.#early.splice(0)) this.#decoder.write(chunk);
     this.#readTimer?.refresh();
     return true;
   }
@@ -142,7 +145,8 @@ class Exchange implements Tracked {
 
   onData(chunk: Buffer): boolean {
     this.#readTimer?.refresh();
-    this.#decoder!.write(chunk);
+    if (this.#decoder) this.#decoder.write(chunk);
+    else (this.#early ??= []).push(chunk);
     return true;
   }
 
@@ -150,7 +154,13 @@ class Exchange implements Tracked {
     if (this.#done) return;
     // Every byte is in: what remains is decoding, which the read timeout does not cover.
     clearTimeout(this.#readTimer);
-    this.#decoder!.end(() => this.#respond());
+    if (!this.#decoder) {
+      // No final headers came through onHeaders: pass whatever arrived through as it is.
+      for (const chunk of this.#early ?? []) this.#collect(chunk);
+      this.#respond();
+      return;
+    }
+    this.#decoder.end(() => this.#respond());
   }
 
   #respond(): void {
