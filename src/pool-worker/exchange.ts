@@ -146,7 +146,8 @@ class Exchange implements Tracked {
   onData(chunk: Buffer): boolean {
     this.#readTimer?.refresh();
     if (this.#decoder) this.#decoder.write(chunk);
-    else (this.#early ??= []).push(chunk);
+    else if (this.#early) this.#early.push(chunk);
+    else this.#early = [chunk];
     return true;
   }
 
