@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { http, ResponseTooLargeError } from 'onepool';
+import { http, ResponseError, ResponseTooLargeError } from 'onepool';
 import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
@@ -29,6 +29,22 @@ describe('decompression', () => {
       const sent = (await client.get(server.url('/echo'))).json<{ headers: Record<string, string> }>()
         .headers;
       assert.equal(sent['accept-encoding'], 'gzip, deflate, br');
+    });
+
+    test(`${face.name}: a truncated stream or more than 5 codings is a ResponseError`, async () => {
+      const client = face.make();
+      for (const path of [
+        '/encoded/gzip?truncate',
+        '/encoded/br?truncate',
+        '/encoded/gzip,gzip,gzip,gzip,gzip,gzip',
+      ]) {
+        await assert.rejects(
+          async () => client.get(server.url(path)),
+          (e: unknown) => e instanceof ResponseError && !(e instanceof ResponseTooLargeError),
+          path,
+        );
+      }
+      assert.equal((await client.get(server.url('/encoded/gzip,gzip,gzip,gzip,gzip'))).text(), PLAIN);
     });
 
     test(`${face.name}: decompress: false passes the body through and sends no Accept-Encoding`, async () => {

@@ -10,6 +10,7 @@ import {
   ConnectionClosedError,
   InvalidArgumentError,
   InvalidURLError,
+  ReadTimeoutError,
   RedirectError,
   StaleConnectionError,
   TooManyRedirectsError,
@@ -150,6 +151,16 @@ describe('retries', () => {
     assert.equal((next(listed.gen, reply(503)) as Op).kind, 'sleep');
     exchange(next(listed.gen, undefined));
     assert.equal((next(listed.gen, reply(503)) as Response).status, 503);
+  });
+
+  test('connection failures are retried only with retry.errors, timeouts never', () => {
+    const closed = () => new ConnectionClosedError('reset');
+    const off = start('GET', 'http://a.test/x');
+    assert.throws(() => off.gen.throw(closed()), ConnectionClosedError);
+    const on = start('GET', 'http://a.test/x', { retry: { errors: true, backoff: { base: 1, cap: 1 } } });
+    assert.equal((on.gen.throw(closed()).value as Op).kind, 'sleep');
+    const timeout = start('GET', 'http://a.test/x', { retry: { errors: true } });
+    assert.throws(() => timeout.gen.throw(new ReadTimeoutError('slow')), ReadTimeoutError);
   });
 
   test('a retry that cannot finish within timeout.total is not made', () => {

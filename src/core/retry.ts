@@ -6,7 +6,6 @@
 import {
   ConnectError,
   ConnectionClosedError,
-  ConnectTimeoutError,
   InvalidArgumentError,
   NotProcessedError,
   RequestError,
@@ -27,6 +26,11 @@ export interface RetryOptions {
   respectRetryAfter?: boolean;
   /** A Retry-After longer than this (ms) is not waited for: the response is returned as it is. Default 60 000. */
   maxRetryAfter?: number;
+  /**
+   * Also retry after a connection failure (refused, DNS, reset, closed; never after a timeout).
+   * Default false: only statuses are retried, plus the always-on stale keep-alive rule.
+   */
+  errors?: boolean;
 }
 
 export interface RetryPolicy {
@@ -37,6 +41,7 @@ export interface RetryPolicy {
   cap: number;
   respectRetryAfter: boolean;
   maxRetryAfter: number;
+  errors: boolean;
 }
 
 /** Methods that mean the same when sent twice (RFC 9110 §9.2.2). */
@@ -50,6 +55,7 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
   cap: 10_000,
   respectRetryAfter: true,
   maxRetryAfter: 60_000,
+  errors: false,
 });
 
 const NO_RETRY: RetryPolicy = Object.freeze({ ...DEFAULT_RETRY, limit: 0 });
@@ -75,6 +81,7 @@ export function resolveRetry(option: number | false | RetryOptions | undefined):
     cap: count('backoff.cap', option.backoff?.cap ?? DEFAULT_RETRY.cap),
     respectRetryAfter: option.respectRetryAfter ?? true,
     maxRetryAfter: count('maxRetryAfter', option.maxRetryAfter ?? DEFAULT_RETRY.maxRetryAfter),
+    errors: option.errors === true,
   };
 }
 
@@ -94,19 +101,15 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 }
 
 /**
- * Errors about the transport that another attempt may not meet. A read timeout is not one of them:
- * the server got the request and may still be working on it, and retrying would multiply the wait
- * the caller chose with timeout.read.
+ * Errors about the transport that another attempt may not meet: no connection (refused, DNS), or a
+ * connection closed or reset. Timeouts are not among them: a timeout is the caller's own bound on
+ * waiting, and retrying would multiply it (and after a read timeout the server may still be working).
  */
 function transient(error: unknown): boolean {
   // NotProcessedError (HTTP/2 GOAWAY, REFUSED_STREAM): the pool has already replayed an idempotent
   // request once, which is the whole rule for it; it reaches the caller as a retryable error.
   if (error instanceof NotProcessedError) return false;
-  return (
-    error instanceof ConnectError ||
-    error instanceof ConnectionClosedError ||
-    error instanceof ConnectTimeoutError
-  );
+  return error instanceof ConnectError || error instanceof ConnectionClosedError;
 }
 
 /**
@@ -142,7 +145,8 @@ export function retryAfterError(
   retries: number,
   policy: RetryPolicy,
 ): number | null {
-  if (retries >= policy.limit || !policy.methods.has(method) || !transient(error)) return null;
+  if (!policy.errors || retries >= policy.limit || !policy.methods.has(method) || !transient(error))
+    return null;
   return backoff(policy, retries);
 }
 

@@ -26,22 +26,20 @@ export interface DecodeOptions {
   maxResponseSize: number;
 }
 
-// Lenient flushing, as browsers and undici's fetch: a body cut short after its last full block
-// still yields what it has instead of an error.
-const zlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-const brotliOptions = { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+// zlib's default (strict) flushing: a compressed stream that ends early while the framing said the
+// body was complete is a corrupt body and fails as a ResponseError, instead of passing as a shorter one.
+/** More codings than this is an attack shape (CVE-2026-22036), not a real server: refused. */
+const MAX_CODINGS = 5;
 
 /** `first`: the body's first chunk for the outermost coding; undefined for inner ones (not yet seen). */
 const makers: Record<string, (first: Buffer | undefined) => Transform> = {
-  gzip: () => zlib.createGunzip(zlibOptions),
-  'x-gzip': () => zlib.createGunzip(zlibOptions),
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
   // "deflate" should be zlib-wrapped (RFC 9110) but some servers send raw deflate: the low nibble of
   // a zlib header's first byte is always 8 (CM = deflate). Inner layers are taken as zlib-wrapped.
   deflate: (first) =>
-    first === undefined || (first[0]! & 0x0f) === 0x08
-      ? zlib.createInflate(zlibOptions)
-      : zlib.createInflateRaw(zlibOptions),
-  br: () => zlib.createBrotliDecompress(brotliOptions),
+    first === undefined || (first[0]! & 0x0f) === 0x08 ? zlib.createInflate() : zlib.createInflateRaw(),
+  br: () => zlib.createBrotliDecompress(),
 };
 
 /** The codings to undo, outermost first; null when the body must pass through as it is. */
@@ -57,6 +55,11 @@ function codings(headers: readonly string[]): string[] | null {
   if (list.length === 0 || !list.every((name) => name in makers)) return null;
   return list.reverse();
 }
+
+const tooMany = (list: readonly string[]): WireError => ({
+  name: 'ResponseError',
+  message: `refused a body with ${list.length} content codings (at most ${MAX_CODINGS})`,
+});
 
 /**
  * A decoder for one response. `out` receives decoded chunks in order; `fail` is called at most once
@@ -88,6 +91,10 @@ export function bodyDecoder(
   };
 
   const encoded = options.decompress ? codings(headers) : null;
+  if (encoded && encoded.length > MAX_CODINGS) {
+    fail(tooMany(encoded));
+    return { write() {}, end() {}, destroy() {} };
+  }
   if (!encoded) {
     return {
       write: deliver,

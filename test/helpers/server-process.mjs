@@ -134,6 +134,7 @@ function route(req, res, body) {
       let data = Buffer.from('compressed hello '.repeat(100));
       const list = parts[1].split(',');
       for (const c of list) data = encoders[c](data);
+      if (url.searchParams.has('truncate')) data = data.subarray(0, data.length >> 1);
       const name = list.map((c) => (c === 'deflate-raw' ? 'deflate' : c)).join(', ');
       return send(res, 200, { 'content-encoding': name, 'content-type': 'text/plain' }, data);
     }
