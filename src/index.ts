@@ -13,6 +13,7 @@ import { existingWorker } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
 export { Client } from './async/client.js';
+export { StreamingResponse } from './async/streaming.js';
 export * from './core/errors.js';
 export { Headers } from './core/headers.js';
 export type {
@@ -27,7 +28,11 @@ export type {
 export { type ConnectionInfo, Response } from './core/response.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { PEM, TLSOptions } from './core/transport-key.js';
+export type { Progress, ProgressCallback } from './core/progress.js';
+export type { StreamHead } from './core/streaming.js';
+export { type Chunk, FileBody, file, type Multipart, type MultipartValue, type StreamBody } from './core/upload.js';
 export { SyncClient } from './sync/client.js';
+export { SyncStreamingResponse } from './sync/streaming.js';
 
 /** The global async client: no cookies, default timeouts, the process-wide pool. */
 export const http: Client = new Client();

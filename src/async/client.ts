@@ -11,6 +11,7 @@ import { existingWorker, nextId } from '../pool-worker/handle.js';
 import { SyncClient } from '../sync/client.js';
 import { callAsync } from './channel.js';
 import { runAsync } from './driver.js';
+import { checkStatusAsync, openStreamAsync, type StreamingResponse } from './streaming.js';
 
 /** The pool as the async face sees it. Reading stats never starts a worker. */
 export const asyncPool = {
@@ -24,7 +25,7 @@ export const asyncPool = {
   },
 };
 
-export class Client extends Face<Promise<Response>> {
+export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** This client's defaults, applied under every call's own options. */
   readonly defaults: Readonly<RequestOptions>;
   readonly pool = asyncPool;
@@ -37,6 +38,16 @@ export class Client extends Face<Promise<Response>> {
 
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
     return runAsync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+  }
+
+  /**
+   * Sends one request and resolves at the response head; read the body with `for await`, `res.body`
+   * (a web ReadableStream) or `res.toNodeStream()`, or drop it with `res.cancel()`. Rejects like
+   * request() (and with HTTPStatusError, after reading the body, under throwHttpErrors).
+   */
+  async stream(method: string, url: string | URL, options?: RequestOptions): Promise<StreamingResponse> {
+    const request = prepare(method, url, mergeOptions(this.defaults, options));
+    return checkStatusAsync(await openStreamAsync(request));
   }
 
   /** A new client with these options on top of this one's. */

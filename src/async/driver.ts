@@ -2,12 +2,21 @@
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { interimHandler } from '../core/streaming.js';
 import { exchangeMessage, exchangeResult } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
-import { callAsync } from './channel.js';
+import { callAsync, notifyAsync } from './channel.js';
+import { openStreamAsync } from './streaming.js';
 
 export async function exchangeAsync(request: PreparedRequest): Promise<ExchangeResult> {
-  return exchangeResult(await callAsync(exchangeMessage(request, nextId())), request);
+  // Download progress needs the body in pieces: stream it, then hand over the whole.
+  if (request.onDownloadProgress) {
+    const res = await openStreamAsync(request);
+    return res.result(await res.bytes());
+  }
+  const id = nextId();
+  const interim = interimHandler(request, id, notifyAsync, 'async');
+  return exchangeResult(await callAsync(exchangeMessage(request, id), [], interim), request);
 }
 
 const perform = (op: Op): Promise<ExchangeResult | undefined> =>

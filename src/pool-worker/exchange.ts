@@ -10,6 +10,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
+import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
 import {
   type Connection,
@@ -147,22 +148,7 @@ export function startExchange(req: WireRequest, reply: Reply): void {
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);
-  try {
-    entry.dispatcher.dispatch(
-      {
-        origin: req.origin,
-        path: req.path,
-        method: req.method as 'GET',
-        headers: req.headers,
-        body: req.body,
-        headersTimeout: req.readTimeout,
-        bodyTimeout: req.readTimeout,
-      },
-      exchange,
-    );
-  } catch (error) {
-    exchange.onError(error as Error);
-  }
+  dispatchExchange(entry.dispatcher, req, reply, exchange);
 }
 
 /** Cancels a running exchange without a reply; false when it had already finished. */

@@ -12,6 +12,7 @@ import { describeStats, emptyStats, type PoolStats } from '../core/stats.js';
 import { existingWorker, nextId } from '../pool-worker/handle.js';
 import { callSync } from './channel.js';
 import { runSync } from './driver.js';
+import { checkStatusSync, openStreamSync, type SyncStreamingResponse } from './streaming.js';
 
 /** The pool as the sync face sees it. Reading stats never starts a worker. */
 export const syncPool = {
@@ -25,7 +26,7 @@ export const syncPool = {
   },
 };
 
-export class SyncClient extends Face<Response> {
+export class SyncClient extends Face<Response, SyncStreamingResponse> {
   /** This client's defaults, applied under every call's own options. */
   readonly defaults: Readonly<RequestOptions>;
   readonly pool = syncPool;
@@ -38,6 +39,16 @@ export class SyncClient extends Face<Response> {
 
   request(method: string, url: string | URL, options?: RequestOptions): Response {
     return runSync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+  }
+
+  /**
+   * Sends one request and returns at the response head; read the body with
+   * `for (const chunk of res)` (each chunk a blocking read), or drop it with `res.cancel()`. Throws
+   * like request() (and HTTPStatusError, after reading the body, under throwHttpErrors).
+   */
+  stream(method: string, url: string | URL, options?: RequestOptions): SyncStreamingResponse {
+    const request = prepare(method, url, mergeOptions(this.defaults, options));
+    return checkStatusSync(openStreamSync(request));
   }
 
   /** A new client with these options on top of this one's. */
