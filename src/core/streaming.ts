@@ -25,6 +25,8 @@ export class StreamState {
   head: WireHead | undefined;
   readonly chunks: Uint8Array[] = [];
   ended = false;
+  /** the caller has read to the end of the body */
+  finished = false;
   /** the caller cancelled (or broke out of the loop) */
   cancelled = false;
   error: OnepoolError | undefined;
@@ -89,7 +91,10 @@ export class StreamState {
       return chunk;
     }
     if (this.error) throw this.error;
-    if (this.ended) this.#meter?.done();
+    if (this.ended && !this.finished) {
+      this.finished = true;
+      this.#meter?.done();
+    }
     return null;
   }
 
@@ -142,9 +147,9 @@ export abstract class StreamHead {
     return { ...head, body };
   }
 
-  /** The trailers (HTTP/1.1 chunked or h2), once the body has ended; undefined before. */
+  /** The trailers (HTTP/1.1 chunked or h2), once the body has been read to its end; undefined before. */
   get trailers(): Headers | undefined {
-    if (!this.state.trailers) return undefined;
+    if (!this.state.finished || !this.state.trailers) return undefined;
     this.#trailers ??= new Headers(this.state.trailers);
     return this.#trailers;
   }
