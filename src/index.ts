@@ -25,12 +25,19 @@ export type {
   RequestOptions,
   Timeouts,
 } from './core/options.js';
+export type { Progress, ProgressCallback } from './core/progress.js';
 export { type ConnectionInfo, Response } from './core/response.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
-export type { PEM, TLSOptions } from './core/transport-key.js';
-export type { Progress, ProgressCallback } from './core/progress.js';
 export type { StreamHead } from './core/streaming.js';
-export { type Chunk, FileBody, file, type Multipart, type MultipartValue, type StreamBody } from './core/upload.js';
+export type { PEM, TLSOptions } from './core/transport-key.js';
+export {
+  type Chunk,
+  FileBody,
+  file,
+  type Multipart,
+  type MultipartValue,
+  type StreamBody,
+} from './core/upload.js';
 export { SyncClient } from './sync/client.js';
 export { SyncStreamingResponse } from './sync/streaming.js';
 

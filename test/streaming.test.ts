@@ -20,7 +20,7 @@ import {
   type StreamingResponse,
   type SyncStreamingResponse,
 } from 'onepool';
-import { startServer, type TestServer } from './helpers/servers.ts';
+import { startServer, type TestServer } from './helpers/servers.js';
 
 const MiB = 1024 * 1024;
 
@@ -29,7 +29,8 @@ const BLOCK = Buffer.alloc(65_536);
 for (let i = 0; i < BLOCK.length; i++) BLOCK[i] = (i * 31 + 7) & 0xff;
 
 function* patternChunks(n: number): Generator<Buffer> {
-  for (let left = n; left > 0; left -= BLOCK.length) yield left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left);
+  for (let left = n; left > 0; left -= BLOCK.length)
+    yield left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left);
 }
 
 function patternSha(n: number): string {
@@ -191,7 +192,8 @@ describe('cancel and early break', () => {
       const fdsAfter = fdCount();
       assert.ok(fdsAfter <= fdsBefore + 4, `fds: ${fdsBefore} -> ${fdsAfter}`);
       // The pool still serves requests afterwards.
-      const res = face === 'async' ? await http.get(server.url('/bytes/10')) : httpSync.get(server.url('/bytes/10'));
+      const res =
+        face === 'async' ? await http.get(server.url('/bytes/10')) : httpSync.get(server.url('/bytes/10'));
       assert.equal(res.bytes().byteLength, 10);
     });
 
@@ -286,7 +288,10 @@ describe('interop and trailers', () => {
       assert.equal(streamed.httpVersion, buffered.httpVersion);
       assert.deepEqual(streamed.headers.getAll('set-cookie'), buffered.headers.getAll('set-cookie'));
       assert.equal(typeof streamed.connection.id, 'number');
-      const rest = face === 'async' ? await (streamed as StreamingResponse).bytes() : (streamed as SyncStreamingResponse).bytes();
+      const rest =
+        face === 'async'
+          ? await (streamed as StreamingResponse).bytes()
+          : (streamed as SyncStreamingResponse).bytes();
       assert.equal(Buffer.from(rest).toString(), buffered.text());
     });
   }
@@ -364,10 +369,18 @@ describe('uploads', () => {
       const echo = res.json<{ body: string; headers: Record<string, string> }>();
       const boundary = /^multipart\/form-data; boundary=(\S+)$/.exec(echo.headers['content-type']!)?.[1];
       assert.ok(boundary, echo.headers['content-type']);
-      assert.ok(echo.body.includes(`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nvalue\r\n`));
+      assert.ok(
+        echo.body.includes(`--${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nvalue\r\n`),
+      );
       assert.ok(echo.body.includes('name="count"\r\n\r\n3\r\n'));
-      assert.ok(echo.body.includes('name="data"; filename="d.txt"\r\nContent-Type: text/plain\r\n\r\nsome bytes'));
-      assert.ok(echo.body.includes('name="doc"; filename="small.txt"\r\nContent-Type: text/plain\r\n\r\nfile contents here'));
+      assert.ok(
+        echo.body.includes('name="data"; filename="d.txt"\r\nContent-Type: text/plain\r\n\r\nsome bytes'),
+      );
+      assert.ok(
+        echo.body.includes(
+          'name="doc"; filename="small.txt"\r\nContent-Type: text/plain\r\n\r\nfile contents here',
+        ),
+      );
       assert.ok(echo.body.endsWith(`--${boundary}--\r\n`));
     });
 
@@ -389,7 +402,8 @@ describe('uploads', () => {
       }
       const stats = await settledStats();
       assert.equal(stats.totals.busy, 0);
-      const ok = face === 'async' ? await http.get(server.url('/bytes/3')) : httpSync.get(server.url('/bytes/3'));
+      const ok =
+        face === 'async' ? await http.get(server.url('/bytes/3')) : httpSync.get(server.url('/bytes/3'));
       assert.equal(ok.status, 200);
     });
   }
@@ -431,8 +445,8 @@ describe('download progress on buffered calls', () => {
 describe('replay marking (for retries and redirects)', () => {
   test('streamed bodies are not replayable; bytes, files and multipart are', async () => {
     // Core units, imported from the sources: a FileBody must come from the same module as prepare().
-    const { prepare } = await import('../src/core/options.ts');
-    const { file } = await import('../src/core/upload.ts');
+    const { prepare } = await import('../src/core/options.js');
+    const { file } = await import('../src/core/upload.js');
     const url = 'http://127.0.0.1:1/x';
     assert.equal(prepare('POST', url, { body: ['a'] }).replayable, false);
     assert.equal(prepare('POST', url, { body: Readable.from(['a']) }).replayable, false);

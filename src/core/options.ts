@@ -194,7 +194,9 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
   }
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  throw new InvalidArgumentError('body must be a string, Uint8Array, ArrayBuffer, file(path) or an iterable of chunks');
+  throw new InvalidArgumentError(
+    'body must be a string, Uint8Array, ArrayBuffer, file(path) or an iterable of chunks',
+  );
 }
 
 function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {

@@ -43,7 +43,10 @@ export class ProgressMeter {
   set(transferred: number, total: number | undefined): void {
     if (this.#done) return;
     this.#total = total;
-    if (transferred !== total) return this.add(transferred - this.#transferred);
+    if (transferred !== total) {
+      this.add(transferred - this.#transferred);
+      return;
+    }
     this.#transferred = transferred;
     this.done();
   }

@@ -36,7 +36,12 @@ export class StreamState {
   #uncredited = 0;
   #meter: ProgressMeter | undefined;
 
-  constructor(id: number, request: PreparedRequest, post: Post, interim: ((r: FromWorker) => void) | undefined) {
+  constructor(
+    id: number,
+    request: PreparedRequest,
+    post: Post,
+    interim: ((r: FromWorker) => void) | undefined,
+  ) {
     this.id = id;
     this.request = request;
     this.#post = post;

@@ -25,7 +25,8 @@ export class FileBody {
  * Content-Length is the file's size. A missing file fails the request with a RequestError.
  */
 export function file(path: string, options?: { filename?: string; type?: string }): FileBody {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('file(path): path must be a string');
+  if (typeof path !== 'string' || path === '')
+    throw new InvalidArgumentError('file(path): path must be a string');
   return new FileBody(path, options);
 }
 
@@ -86,7 +87,8 @@ export function resolveUpload(body: unknown, multipart: Multipart | undefined): 
     }
     return { wire: { kind: 'multipart', parts }, source: undefined, replayable: true };
   }
-  if (body instanceof FileBody) return { wire: { kind: 'file', path: body.path }, source: undefined, replayable: true };
+  if (body instanceof FileBody)
+    return { wire: { kind: 'file', path: body.path }, source: undefined, replayable: true };
   if (isStreamBody(body)) return { wire: { kind: 'pull' }, source: body as StreamBody, replayable: false };
   return null;
 }

@@ -32,9 +32,11 @@ class Pull implements BodySource {
     try {
       for (;;) {
         this.#reply({ t: 'pull', id: this.#id });
-        const next = await new Promise<{ chunk: Uint8Array | null; error?: string | undefined }>((resolve) => {
-          this.#waiting = resolve;
-        });
+        const next = await new Promise<{ chunk: Uint8Array | null; error?: string | undefined }>(
+          (resolve) => {
+            this.#waiting = resolve;
+          },
+        );
         if (next.error !== undefined) throw new Error(`the request body failed: ${next.error}`);
         if (next.chunk === null) return;
         yield next.chunk;
@@ -137,7 +139,12 @@ function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
 }
 
 /** Dispatches `req` on `dispatcher`; any failure before undici takes it goes to `handler.onError`. */
-export function dispatchExchange(dispatcher: Dispatcher, req: WireRequest, reply: Reply, handler: Handler): void {
+export function dispatchExchange(
+  dispatcher: Dispatcher,
+  req: WireRequest,
+  reply: Reply,
+  handler: Handler,
+): void {
   const go = (body: Body) =>
     dispatcher.dispatch(
       {

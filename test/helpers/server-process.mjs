@@ -1,9 +1,10 @@
 // A real HTTP server in its own process (a sync call would deadlock against a server in its own
 // thread). Started by servers.ts over IPC; plain JS so it starts without a TypeScript loader.
 // Every connection gets an id, echoed in `x-conn-id`, so tests can see reuse from the server's side.
+
+import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
 import { createSecureServer } from 'node:http2';
-import { createHash } from 'node:crypto';
 import { createServer as createHttps } from 'node:https';
 import { gzipSync } from 'node:zlib';
 
