@@ -43,61 +43,58 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleepSync = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Tracks the highest RSS seen while a read runs (sampled by the reader and by a timer). */
-class RssWatch {
-  readonly base = process.memoryUsage.rss();
-  peak = this.base;
-  sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage.rss());
-  }
-  get growthMiB(): number {
-    return (this.peak - this.base) / MiB;
-  }
-}
-
 interface ReadResult {
   bytes: number;
   sha: string;
   growthMiB: number;
 }
 
+/**
+ * What a reader does with each chunk, the same for both faces: count, hash if asked, and sample the
+ * RSS every `pauseEvery` bytes; `chunk()` returns true when the reader should pause there.
+ */
+class Reader {
+  readonly #base = process.memoryUsage.rss();
+  #peak = this.#base;
+  readonly #sha = createHash('sha256');
+  #bytes = 0;
+  #sincePause = 0;
+  constructor(
+    readonly pauseEvery: number,
+    readonly hash: boolean,
+  ) {}
+
+  chunk(chunk: Uint8Array): boolean {
+    if (this.hash) this.#sha.update(chunk);
+    this.#bytes += chunk.byteLength;
+    this.#sincePause += chunk.byteLength;
+    if (this.#sincePause < this.pauseEvery) return false;
+    this.#sincePause = 0;
+    this.#sample();
+    return true;
+  }
+
+  #sample(): void {
+    this.#peak = Math.max(this.#peak, process.memoryUsage.rss());
+  }
+
+  result(): ReadResult {
+    this.#sample();
+    return { bytes: this.#bytes, sha: this.#sha.digest('hex'), growthMiB: (this.#peak - this.#base) / MiB };
+  }
+}
+
 /** Reads a streamed body, pausing `pauseMs` after every `pauseEvery` bytes; hashes it if asked. */
 async function readAsync(res: StreamingResponse, pauseEvery: number, pauseMs: number, hash: boolean) {
-  const watch = new RssWatch();
-  const sha = createHash('sha256');
-  let bytes = 0;
-  let sincePause = 0;
-  for await (const chunk of res) {
-    if (hash) sha.update(chunk);
-    bytes += chunk.byteLength;
-    sincePause += chunk.byteLength;
-    if (sincePause >= pauseEvery) {
-      sincePause = 0;
-      watch.sample();
-      if (pauseMs > 0) await sleep(pauseMs);
-    }
-  }
-  watch.sample();
-  return { bytes, sha: sha.digest('hex'), growthMiB: watch.growthMiB } satisfies ReadResult;
+  const reader = new Reader(pauseEvery, hash);
+  for await (const chunk of res) if (reader.chunk(chunk) && pauseMs > 0) await sleep(pauseMs);
+  return reader.result();
 }
 
 function readSync(res: SyncStreamingResponse, pauseEvery: number, pauseMs: number, hash: boolean) {
-  const watch = new RssWatch();
-  const sha = createHash('sha256');
-  let bytes = 0;
-  let sincePause = 0;
-  for (const chunk of res) {
-    if (hash) sha.update(chunk);
-    bytes += chunk.byteLength;
-    sincePause += chunk.byteLength;
-    if (sincePause >= pauseEvery) {
-      sincePause = 0;
-      watch.sample();
-      if (pauseMs > 0) sleepSync(pauseMs);
-    }
-  }
-  watch.sample();
-  return { bytes, sha: sha.digest('hex'), growthMiB: watch.growthMiB } satisfies ReadResult;
+  const reader = new Reader(pauseEvery, hash);
+  for (const chunk of res) if (reader.chunk(chunk) && pauseMs > 0) sleepSync(pauseMs);
+  return reader.result();
 }
 
 /** One streamed GET read by one face: the scenario table's unit. */
