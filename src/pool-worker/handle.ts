@@ -68,6 +68,9 @@ function spawn(): WorkerHandle {
     workerData: data,
     transferList: [asyncChannel.port2, syncChannel.port2],
     name: 'onepool-pool',
+    // The worker is compiled JS: it needs none of the caller's flags, and some break it (`-e` with
+    // --input-type, a TypeScript loader that would slow its start).
+    execArgv: [],
   });
   const handle: WorkerHandle = {
     worker,

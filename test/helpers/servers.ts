@@ -84,6 +84,8 @@ export async function startServer(
     [JSON.stringify({ kind, ...tls, ...options })],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Plain JS: skip the test runner's TypeScript loader, which fork would otherwise inherit.
+      execArgv: [],
     },
   );
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,0 +1,75 @@
+/**
+ * No close() is needed: a finished script exits at once, pending async work keeps it alive, and
+ * importing onepool without calling it starts nothing. Each case runs in a fresh node process.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { markerTime, runScript } from './helpers/scripts.ts';
+import { startServer, type TestServer } from './helpers/servers.ts';
+
+let server: TestServer;
+before(async () => {
+  server = await startServer('http');
+});
+after(() => server.close());
+
+test('a script that only uses httpSync exits within 250 ms of its last line', async () => {
+  const source = `
+    import { httpSync } from 'onepool';
+    for (let i = 0; i < 5; i++) httpSync.get(process.env.URL);
+    console.log('DONE', performance.timeOrigin + performance.now());
+  `;
+  // The exit delay is the process's own teardown; on a shared 2-core machine one run can be slowed
+  // by a neighbour, so the best of three runs is compared (a process kept alive would fail all three).
+  const delays: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await runScript(source, { env: { URL: server.url('/echo') } });
+    assert.equal(run.code, 0, run.stderr);
+    delays.push(run.exitedAt - markerTime(run.stdout, 'DONE'));
+    if (delays.at(-1)! < 250) break;
+  }
+  assert.ok(Math.min(...delays) < 250, `exit delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
+});
+
+test('a pending async request keeps the process alive until it settles (no await, CommonJS)', async () => {
+  const run = await runScript(
+    `const { http } = require('onepool');
+     http.get(process.env.URL).then((r) => console.log('GOT', r.status, r.text()));`,
+    { type: 'commonjs', env: { URL: server.url('/slow?ms=300') } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /GOT 200 slow/);
+});
+
+test('a top-level await on a pending request completes (ESM, exit code 0 and not 13)', async () => {
+  const run = await runScript(
+    `import { http } from 'onepool';
+     const r = await http.get(process.env.URL);
+     console.log('GOT', r.status);`,
+    { env: { URL: server.url('/slow?ms=300') } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /GOT 200/);
+});
+
+test('importing onepool without calling it starts no worker', async () => {
+  const run = await runScript(
+    `import { __testing, http, httpSync } from 'onepool';
+     const stats = httpSync.pool.stats();
+     const asyncStats = await http.pool.stats();
+     console.log('WORKER', __testing.workerRunning(), stats.keys.length, asyncStats.keys.length);`,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /WORKER false 0 0/);
+});
+
+test('mixing faces: a sync call inside a .then() and an async call after sync calls both finish', async () => {
+  const run = await runScript(
+    `import { http, httpSync } from 'onepool';
+     const url = process.env.URL;
+     http.get(url).then((r) => { const s = httpSync.get(url); console.log('BOTH', r.status, s.status, s.connection.reused); });`,
+    { env: { URL: server.url('/echo') } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /BOTH 200 200 true/);
+});
