@@ -69,15 +69,18 @@ async function* counted(source: BodySource, req: WireRequest, total: number | un
   let sent = 0;
   let last = 0;
   for await (const chunk of source) {
-    yield chunk;
     sent += chunk.byteLength;
     const now = Date.now();
-    if (req.uploadProgress && now - last >= PROGRESS_INTERVAL_MS) {
+    // Reported as undici takes each chunk: the last report of a body of known size must go out
+    // before its last chunk, or the response could overtake it.
+    if (req.uploadProgress && (sent === total || now - last >= PROGRESS_INTERVAL_MS)) {
       last = now;
       reply({ t: 'progress', id: req.id, transferred: sent, total });
     }
+    yield chunk;
   }
-  if (req.uploadProgress) reply({ t: 'progress', id: req.id, transferred: sent, total: total ?? sent });
+  if (req.uploadProgress && sent !== total)
+    reply({ t: 'progress', id: req.id, transferred: sent, total: total ?? sent });
 }
 
 /** A byte body handed over in slices, so its progress can be reported. */
