@@ -13,6 +13,7 @@ import { existingWorker } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
 export { Client } from './async/client.js';
+export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export * from './core/errors.js';
 export { Headers } from './core/headers.js';
@@ -27,11 +28,22 @@ export type {
   Timeouts,
 } from './core/options.js';
 export type { PoolOptions } from './core/pool-options.js';
+export type { Progress, ProgressCallback } from './core/progress.js';
 export { type ConnectionInfo, Response } from './core/response.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
+export type { StreamHead } from './core/streaming.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
+export {
+  type Chunk,
+  FileBody,
+  file,
+  type Multipart,
+  type MultipartValue,
+  type StreamBody,
+} from './core/upload.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
+export { SyncStreamingResponse } from './sync/streaming.js';
 
 /** The global async client: no cookies, default timeouts, the process-wide pool. */
 export const http: Client = new Client();

@@ -1,17 +1,22 @@
 /**
  * The async face's channel to the pool worker: one MessagePort, requests tagged with ids, replies
- * matched by id. The port is ref'd only while an exchange is pending, so pending work keeps the
- * process alive and an idle pool does not.
+ * routed by id to whoever waits for them. The port is ref'd only while something waits, so pending
+ * work keeps the process alive and an idle pool does not.
  */
 import type { MessagePort, Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError, type WorkerCrashedError } from '../core/errors.js';
-import type { FromWorker, ToWorker } from '../core/protocol.js';
-import { onWorkerDeath, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
+import { existingWorker, onWorkerDeath, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+
+/** Who receives the messages for one id (a buffered call, or a stream until its last message). */
+export interface Listener {
+  message(reply: FromWorker): void;
+  fail(error: OnepoolError): void;
+}
 
 interface Pending {
   handle: WorkerHandle;
-  resolve: (reply: FromWorker) => void;
-  reject: (error: OnepoolError) => void;
+  listener: Listener;
 }
 
 const pending = new Map<number, Pending>();
@@ -29,7 +34,10 @@ function listen(handle: WorkerHandle): MessagePort {
   const port = handle.asyncPort;
   if (!listening.has(handle)) {
     listening.add(handle);
-    port.on('message', (reply: FromWorker) => settle(handle, reply.id)?.resolve(reply));
+    port.on('message', (reply: FromWorker) => {
+      const entry = isFinal(reply) ? settle(handle, reply.id) : pending.get(reply.id);
+      entry?.listener.message(reply);
+    });
     // Attaching a 'message' listener refs the port: unref after attaching.
     port.unref();
   }
@@ -37,32 +45,53 @@ function listen(handle: WorkerHandle): MessagePort {
 }
 
 onWorkerDeath((handle: WorkerHandle, error: WorkerCrashedError) => {
-  for (const [id, entry] of pending) if (entry.handle === handle) settle(handle, id)?.reject(error);
+  for (const [id, entry] of pending) if (entry.handle === handle) settle(handle, id)?.listener.fail(error);
 });
 
-/** Posts one message that expects one reply with the same id. */
+/**
+ * Posts one message and routes every reply with its id to `listener` until the final one
+ * (see isFinal). When the message cannot be sent, `listener.fail` is told at once.
+ */
+export function openAsync(
+  message: ToWorker & { id: number },
+  listener: Listener,
+  transfer: Transferable[] = [],
+): void {
+  const handle = workerHandle();
+  const port = listen(handle);
+  try {
+    port.postMessage(message, transfer);
+  } catch (error) {
+    // A DataCloneError: nothing was sent, so nothing will answer.
+    listener.fail(
+      new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`),
+    );
+    return;
+  }
+  pending.set(message.id, { handle, listener });
+  if (++handle.asyncPending === 1) port.ref();
+}
+
+/** Stops routing replies for `id` (a cancelled stream); later replies are dropped. */
+export function closeAsync(id: number): void {
+  const entry = pending.get(id);
+  if (entry) settle(entry.handle, id);
+}
+
+/** Posts one message that expects one reply with the same id; other replies go to `interim`. */
 export function callAsync(
   message: ToWorker & { id: number },
   transfer: Transferable[] = [],
+  interim?: (reply: FromWorker) => void,
 ): Promise<FromWorker> {
-  const handle = workerHandle();
-  const port = listen(handle);
   return new Promise<FromWorker>((resolve, reject) => {
-    try {
-      port.postMessage(message, transfer);
-    } catch (error) {
-      // A DataCloneError: nothing was sent, so nothing will answer.
-      reject(
-        new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`),
-      );
-      return;
-    }
-    pending.set(message.id, { handle, resolve, reject });
-    if (++handle.asyncPending === 1) port.ref();
+    const message_ = (reply: FromWorker) => (isFinal(reply) ? resolve(reply) : interim?.(reply));
+    openAsync(message, { message: message_, fail: reject }, transfer);
   });
 }
 
-/** Posts a message that expects no reply. */
-export function notifyAsync(message: ToWorker): void {
-  listen(workerHandle()).postMessage(message);
+/** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
+export function notifyAsync(message: ToWorker, transfer: Transferable[] = []): void {
+  const handle = existingWorker();
+  if (handle) listen(handle).postMessage(message, transfer);
 }

@@ -18,8 +18,9 @@ import { asyncView, type PoolView } from '../pools.js';
 import { SyncClient } from '../sync/client.js';
 import { runAsyncAll } from './all.js';
 import { runAsync } from './driver.js';
+import { checkStatusAsync, openStreamAsync, type StreamingResponse } from './streaming.js';
 
-export class Client extends Face<Promise<Response>> {
+export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** This client's defaults, applied under every call's own options. */
   readonly defaults: Readonly<RequestOptions>;
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
@@ -43,6 +44,16 @@ export class Client extends Face<Promise<Response>> {
 
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
     return runAsync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+  }
+
+  /**
+   * Sends one request and resolves at the response head; read the body with `for await`, `res.body`
+   * (a web ReadableStream) or `res.toNodeStream()`, or drop it with `res.cancel()`. Rejects like
+   * request() (and with HTTPStatusError, after reading the body, under throwHttpErrors).
+   */
+  async stream(method: string, url: string | URL, options?: RequestOptions): Promise<StreamingResponse> {
+    const request = prepare(method, url, mergeOptions(this.defaults, options));
+    return checkStatusAsync(await openStreamAsync(request));
   }
 
   /** A new client with these options on top of this one's. */

@@ -2,14 +2,23 @@
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { interimHandler } from '../core/streaming.js';
 import { exchangeMessage, exchangeResult } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
-import { callAsync } from './channel.js';
+import { callAsync, notifyAsync } from './channel.js';
+import { openStreamAsync } from './streaming.js';
 
 export async function exchangeAsync(request: PreparedRequest): Promise<ExchangeResult> {
+  // Download progress needs the body in pieces: stream it, then hand over the whole.
+  if (request.onDownloadProgress) {
+    const res = await openStreamAsync(request);
+    return res.result(await res.bytes());
+  }
   ensurePool(request.pool);
-  return exchangeResult(await callAsync(exchangeMessage(request, nextId())), request);
+  const id = nextId();
+  const interim = interimHandler(request, id, notifyAsync, 'async');
+  return exchangeResult(await callAsync(exchangeMessage(request, id), [], interim), request);
 }
 
 const perform = (op: Op): Promise<ExchangeResult | undefined> =>

@@ -4,9 +4,15 @@
  */
 import type { RequestOptions } from './options.js';
 
-export abstract class Face<R> {
+export abstract class Face<R, S = unknown> {
   /** Sends one request (after redirects and retries, once those are configured) and returns its response. */
   abstract request(method: string, url: string | URL, options?: RequestOptions): R;
+
+  /**
+   * Sends one request and returns at the response head, with the body still to read, in pieces,
+   * with backpressure: the pool worker holds at most a small window of unread data.
+   */
+  abstract stream(method: string, url: string | URL, options?: RequestOptions): S;
 
   get(url: string | URL, options?: RequestOptions): R {
     return this.request('GET', url, options);

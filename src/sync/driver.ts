@@ -2,14 +2,23 @@
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { interimHandler } from '../core/streaming.js';
 import { exchangeMessage, exchangeResult } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
-import { callSync } from './channel.js';
+import { callSync, notifySync } from './channel.js';
+import { openStreamSync } from './streaming.js';
 
 export function exchangeSync(request: PreparedRequest): ExchangeResult {
+  // Download progress needs the body in pieces: stream it, then hand over the whole.
+  if (request.onDownloadProgress) {
+    const res = openStreamSync(request);
+    return res.result(res.bytes());
+  }
   ensurePool(request.pool);
-  return exchangeResult(callSync(exchangeMessage(request, nextId())), request);
+  const id = nextId();
+  const interim = interimHandler(request, id, notifySync, 'sync');
+  return exchangeResult(callSync(exchangeMessage(request, id), [], interim), request);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
