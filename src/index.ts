@@ -15,6 +15,7 @@ import type { SyncClient } from './sync/client.js';
 /** tough-cookie's jar, re-exported: pass one as `cookies`, or load a saved one with CookieJar.deserializeSync. */
 export { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
+export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export type { CookiesOption } from './core/cookies.js';
@@ -32,12 +33,23 @@ export type {
   Timeouts,
 } from './core/options.js';
 export type { PoolOptions } from './core/pool-options.js';
+export type { Progress, ProgressCallback } from './core/progress.js';
 export { type ConnectionInfo, Response } from './core/response.js';
 export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
+export type { StreamHead } from './core/streaming.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
+export {
+  type Chunk,
+  FileBody,
+  file,
+  type Multipart,
+  type MultipartValue,
+  type StreamBody,
+} from './core/upload.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
+export { SyncStreamingResponse } from './sync/streaming.js';
 
 /** The global async client: no cookies, default timeouts, the process-wide pool. */
 export const http: Client = new Client();

@@ -1,19 +1,81 @@
 /**
  * The async face's channel to the pool worker: one MessagePort, requests tagged with ids, replies
- * matched by id. The port is ref'd only while an exchange is pending, so pending work keeps the
- * process alive and an idle pool does not.
+ * routed by id to whoever waits for them. The port is ref'd only while something waits, so pending
+ * work keeps the process alive and an idle pool does not.
  */
 import type { MessagePort, Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError, type WorkerCrashedError } from '../core/errors.js';
-import type { FromWorker, ToWorker } from '../core/protocol.js';
-import { onWorkerDeath, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
+import { existingWorker, onWorkerDeath, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+
+/** Who receives the messages for one id (a buffered call, or a stream until its last message). */
+export interface Listener {
+  message(reply: FromWorker): void;
+  fail(error: OnepoolError): void;
+}
 
 interface Pending {
   handle: WorkerHandle;
-  resolve: (reply: FromWorker) => void;
-  reject: (error: OnepoolError) => void;
-  /** stops the deadline timer and the abort listener */
-  release?: () => void;
+  listener: Listener;
+}
+
+const pending = new Map<number, Pending>();
+const listening = new WeakSet<WorkerHandle>();
+
+function settle(handle: WorkerHandle, id: number): Pending | undefined {
+  const entry = pending.get(id);
+  if (!entry) return undefined;
+  pending.delete(id);
+  if (--handle.asyncPending === 0) handle.asyncPort.unref();
+  return entry;
+}
+
+function listen(handle: WorkerHandle): MessagePort {
+  const port = handle.asyncPort;
+  if (!listening.has(handle)) {
+    listening.add(handle);
+    port.on('message', (reply: FromWorker) => {
+      const entry = isFinal(reply) ? settle(handle, reply.id) : pending.get(reply.id);
+      entry?.listener.message(reply);
+    });
+    // Attaching a 'message' listener refs the port: unref after attaching.
+    port.unref();
+  }
+  return port;
+}
+
+onWorkerDeath((handle: WorkerHandle, error: WorkerCrashedError) => {
+  for (const [id, entry] of pending) if (entry.handle === handle) settle(handle, id)?.listener.fail(error);
+});
+
+/**
+ * Posts one message and routes every reply with its id to `listener` until the final one
+ * (see isFinal). When the message cannot be sent, `listener.fail` is told at once.
+ */
+export function openAsync(
+  message: ToWorker & { id: number },
+  listener: Listener,
+  transfer: Transferable[] = [],
+): void {
+  const handle = workerHandle();
+  const port = listen(handle);
+  try {
+    port.postMessage(message, transfer);
+  } catch (error) {
+    // A DataCloneError: nothing was sent, so nothing will answer.
+    listener.fail(
+      new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`),
+    );
+    return;
+  }
+  pending.set(message.id, { handle, listener });
+  if (++handle.asyncPending === 1) port.ref();
+}
+
+/** Stops routing replies for `id` (a cancelled stream); later replies are dropped. */
+export function closeAsync(id: number): void {
+  const entry = pending.get(id);
+  if (entry) settle(entry.handle, id);
 }
 
 /** When to give up on a reply: the worker is told to cancel, and the call fails with the given error. */
@@ -25,74 +87,53 @@ export interface Bounds {
   aborted: () => OnepoolError;
 }
 
-const pending = new Map<number, Pending>();
-const listening = new WeakSet<WorkerHandle>();
-
-function settle(handle: WorkerHandle, id: number): Pending | undefined {
-  const entry = pending.get(id);
-  if (!entry) return undefined;
-  pending.delete(id);
-  entry.release?.();
-  if (--handle.asyncPending === 0) handle.asyncPort.unref();
-  return entry;
-}
-
-function listen(handle: WorkerHandle): MessagePort {
-  const port = handle.asyncPort;
-  if (!listening.has(handle)) {
-    listening.add(handle);
-    port.on('message', (reply: FromWorker) => settle(handle, reply.id)?.resolve(reply));
-    // Attaching a 'message' listener refs the port: unref after attaching.
-    port.unref();
-  }
-  return port;
-}
-
-onWorkerDeath((handle: WorkerHandle, error: WorkerCrashedError) => {
-  for (const [id, entry] of pending) if (entry.handle === handle) settle(handle, id)?.reject(error);
-});
-
-/** Posts one message that expects one reply with the same id. */
+/**
+ * Posts one message that expects one reply with the same id; other replies go to `interim`. With
+ * `bounds`, gives up at the deadline or on abort: the worker is told to cancel, the call rejects.
+ */
 export function callAsync(
   message: ToWorker & { id: number },
   transfer: Transferable[] = [],
+  interim?: (reply: FromWorker) => void,
   bounds?: Bounds,
 ): Promise<FromWorker> {
-  const handle = workerHandle();
-  const port = listen(handle);
   return new Promise<FromWorker>((resolve, reject) => {
-    try {
-      port.postMessage(message, transfer);
-    } catch (error) {
-      // A DataCloneError: nothing was sent, so nothing will answer.
-      reject(
-        new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`),
-      );
-      return;
+    let settled = false;
+    let release: (() => void) | undefined;
+    const end = () => {
+      settled = true;
+      release?.();
+    };
+    const message_ = (reply: FromWorker) => {
+      if (!isFinal(reply)) return interim?.(reply);
+      end();
+      resolve(reply);
+    };
+    const fail = (error: OnepoolError) => {
+      end();
+      reject(error);
+    };
+    openAsync(message, { message: message_, fail }, transfer);
+    if (bounds && !settled) {
+      release = bound(bounds, (error) => {
+        closeAsync(message.id);
+        notifyAsync({ t: 'cancel', id: message.id });
+        fail(error());
+      });
     }
-    const entry: Pending = { handle, resolve, reject };
-    pending.set(message.id, entry);
-    if (++handle.asyncPending === 1) port.ref();
-    if (bounds) entry.release = bound(handle, message.id, bounds);
   });
 }
 
-/** Arms the deadline and the abort signal of one pending call; returns their release. */
-function bound(handle: WorkerHandle, id: number, bounds: Bounds): (() => void) | undefined {
-  const giveUp = (error: () => OnepoolError) => () => {
-    const entry = settle(handle, id);
-    if (!entry) return;
-    handle.asyncPort.postMessage({ t: 'cancel', id } satisfies ToWorker);
-    entry.reject(error());
-  };
+/** Arms the deadline and the abort signal of one call; returns their release. */
+function bound(bounds: Bounds, giveUp: (error: () => OnepoolError) => void): () => void {
   if (bounds.signal?.aborted) {
-    giveUp(bounds.aborted)();
-    return undefined;
+    giveUp(bounds.aborted);
+    return () => {};
   }
   const timer = Number.isFinite(bounds.deadline)
-    ? setTimeout(giveUp(bounds.timedOut), Math.max(0, bounds.deadline - Date.now()))
+    ? setTimeout(() => giveUp(bounds.timedOut), Math.max(0, bounds.deadline - Date.now()))
     : undefined;
-  const onAbort = giveUp(bounds.aborted);
+  const onAbort = () => giveUp(bounds.aborted);
   bounds.signal?.addEventListener('abort', onAbort, { once: true });
   return () => {
     clearTimeout(timer);
@@ -100,7 +141,8 @@ function bound(handle: WorkerHandle, id: number, bounds: Bounds): (() => void) |
   };
 }
 
-/** Posts a message that expects no reply. */
-export function notifyAsync(message: ToWorker): void {
-  listen(workerHandle()).postMessage(message);
+/** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
+export function notifyAsync(message: ToWorker, transfer: Transferable[] = []): void {
+  const handle = existingWorker();
+  if (handle) listen(handle).postMessage(message, transfer);
 }

@@ -10,15 +10,16 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, type RequestOptions } from '../core/options.js';
+import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { asyncView, type PoolView } from '../pools.js';
 import { SyncClient } from '../sync/client.js';
 import { runAsyncAll } from './all.js';
 import { runAsync } from './driver.js';
+import { checkStatusAsync, openStreamAsync, type StreamingResponse } from './streaming.js';
 
-export class Client extends Face<Promise<Response>> {
+export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<Promise<PoolStats>, Promise<string>>;
   #sync: SyncClient | undefined;
@@ -39,6 +40,16 @@ export class Client extends Face<Promise<Response>> {
 
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
     return runAsync(this.policy(method, url, options));
+  }
+
+  /**
+   * Sends one request and resolves at the response head; read the body with `for await`, `res.body`
+   * (a web ReadableStream) or `res.toNodeStream()`, or drop it with `res.cancel()`. Rejects like
+   * request() (and with HTTPStatusError, after reading the body, under throwHttpErrors).
+   */
+  async stream(method: string, url: string | URL, options?: RequestOptions): Promise<StreamingResponse> {
+    const request = prepare(method, url, mergeOptions(this.defaults, options));
+    return checkStatusAsync(await openStreamAsync(request));
   }
 
   /** A new client with these options on top of this one's. */

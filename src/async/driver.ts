@@ -2,24 +2,33 @@
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { interimHandler } from '../core/streaming.js';
 import { abortedError, exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
-import { callAsync } from './channel.js';
+import { callAsync, notifyAsync } from './channel.js';
+import { openStreamAsync } from './streaming.js';
 
 export async function exchangeAsync(
   request: PreparedRequest,
   deadline = Number.POSITIVE_INFINITY,
   signal?: AbortSignal,
 ): Promise<ExchangeResult> {
+  // Download progress needs the body in pieces: stream it, then hand over the whole.
+  if (request.onDownloadProgress) {
+    const res = await openStreamAsync(request);
+    return res.result(await res.bytes());
+  }
   ensurePool(request.pool);
+  const id = nextId();
+  const interim = interimHandler(request, id, notifyAsync, 'async');
   const bounds = {
     deadline,
     signal,
     timedOut: () => totalTimeoutError(request),
     aborted: () => abortedError(request),
   };
-  return exchangeResult(await callAsync(exchangeMessage(request, nextId()), [], bounds), request);
+  return exchangeResult(await callAsync(exchangeMessage(request, id), [], interim, bounds), request);
 }
 
 const perform = (op: Op): unknown => {

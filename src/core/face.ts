@@ -30,7 +30,7 @@ function freezeDefaults(defaults: RequestOptions): Readonly<RequestOptions> {
   return Object.freeze(out);
 }
 
-export abstract class Face<R> {
+export abstract class Face<R, S = unknown> {
   /** This face's defaults, applied under every call's own options. Frozen. */
   readonly defaults: Readonly<RequestOptions>;
 
@@ -54,6 +54,12 @@ export abstract class Face<R> {
    * when nothing was sent, HTTPStatusError for 4xx/5xx with throwHttpErrors, or what a hook threw.
    */
   abstract request(method: string, url: string | URL, options?: RequestOptions): R;
+
+  /**
+   * Sends one request and returns at the response head, with the body still to read, in pieces,
+   * with backpressure: the pool worker holds at most a small window of unread data.
+   */
+  abstract stream(method: string, url: string | URL, options?: RequestOptions): S;
 
   get(url: string | URL, options?: RequestOptions): R {
     return this.request('GET', url, options);

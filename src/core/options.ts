@@ -8,15 +8,18 @@ import { type AuthOption, authorization } from './auth.js';
 import { joinBaseURL } from './base-url.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import { type Hooks, mergeHooks } from './hooks.js';
+import type { ProgressCallback } from './progress.js';
 import type { RetryOptions } from './retry.js';
 import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
+import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
 
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
 export type Params = Record<string, ParamValue> | URLSearchParams | string;
 export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
 export type HeadersInit = Record<string, HeaderValue> | Iterable<readonly [string, string]>;
-export type Body = string | Uint8Array | ArrayBuffer;
+/** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
+export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
 export interface Timeouts {
   /** ms to get a connection: opening one (TCP + TLS), or waiting for a free one. Default 10 000. */
@@ -41,8 +44,19 @@ export interface RequestOptions extends TransportOptions {
   json?: unknown;
   /** Fields sent as application/x-www-form-urlencoded. */
   form?: Record<string, ParamValue> | URLSearchParams;
-  /** A raw body. Strings are sent as UTF-8 (Content-Type: text/plain;charset=UTF-8 unless set). */
+  /**
+   * A raw body. Strings are sent as UTF-8 (Content-Type: text/plain;charset=UTF-8 unless set).
+   * `file(path)` is read by the pool worker. An iterable (sync face) or async iterable, Node Readable
+   * or web ReadableStream (async face) of chunks is streamed, chunked unless Content-Length is set,
+   * and can be sent only once (never replayed by a retry or redirect).
+   */
   body?: Body | null;
+  /** Fields sent as multipart/form-data (built in the worker with undici's FormData). */
+  multipart?: Multipart;
+  /** Called as the request body goes out (throttled); the last call has percent 100. */
+  onUploadProgress?: ProgressCallback;
+  /** Called as the response body arrives (throttled); the last call has percent 100. */
+  onDownloadProgress?: ProgressCallback;
   /** A number sets both connect and read timeouts (ms); 0 disables one. */
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
@@ -84,6 +98,12 @@ export interface PreparedRequest {
   /** flat [name, value, ...] */
   headers: string[];
   body: Uint8Array | null;
+  /** a body that is streamed, read from a file or built as multipart (then `body` is null) */
+  upload: Upload | null;
+  /** false when the body can be sent only once: retries and redirects must not resend it */
+  replayable: boolean;
+  onUploadProgress: ProgressCallback | undefined;
+  onDownloadProgress: ProgressCallback | undefined;
   connectTimeout: number;
   readTimeout: number;
   throwHttpErrors: boolean;
@@ -214,7 +234,9 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
   }
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  throw new InvalidArgumentError('body must be a string, Uint8Array or ArrayBuffer');
+  throw new InvalidArgumentError(
+    'body must be a string, Uint8Array, ArrayBuffer, file(path) or an iterable of chunks',
+  );
 }
 
 function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {
@@ -232,6 +254,12 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
 }
 
 const METHOD = TOKEN;
+
+function callback(fn: unknown, name: string): ProgressCallback | undefined {
+  if (fn === undefined || fn === null) return undefined;
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`${name} must be a function`);
+  return fn as ProgressCallback;
+}
 
 /**
  * Validates and resolves one request. Throws InvalidURLError, InvalidHeaderError or
@@ -252,9 +280,14 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   if (countHeader(headers, 'content-length') > 1)
     throw new InvalidHeaderError('Content-Length given more than once');
   if (countHeader(headers, 'host') > 1) throw new InvalidHeaderError('Host given more than once');
-  const body = encodeBody(opts, headers);
+  const upload = resolveUpload(opts.body, opts.multipart);
+  if (upload && (opts.json !== undefined || opts.form !== undefined || (opts.multipart && opts.body != null)))
+    throw new InvalidArgumentError('give at most one of json, form, multipart and body');
+  const body = upload ? null : encodeBody(opts, headers);
   const cl = findHeader(headers, 'content-length');
-  if (cl !== -1 && Number(headers[cl + 1]) !== (body?.byteLength ?? 0)) {
+  if (cl !== -1 && upload?.wire.kind === 'multipart')
+    throw new InvalidHeaderError('Content-Length is set by onepool for multipart bodies');
+  if (cl !== -1 && !upload && Number(headers[cl + 1]) !== (body?.byteLength ?? 0)) {
     throw new InvalidHeaderError(
       `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,
     );
@@ -283,6 +316,10 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     url,
     headers,
     body,
+    upload,
+    replayable: upload?.replayable ?? true,
+    onUploadProgress: callback(opts.onUploadProgress, 'onUploadProgress'),
+    onDownloadProgress: callback(opts.onDownloadProgress, 'onDownloadProgress'),
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,

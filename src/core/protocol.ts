@@ -10,6 +10,12 @@
  * One exchange is one request message in and one reply out: `response` (status, headers and the
  * whole body, whose ArrayBuffer is transferred, never copied) or `error`. Requests carry an id; a
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
+ *
+ * A streamed exchange (`req.stream`) answers `head`, then `chunk`s (ArrayBuffers transferred), then
+ * `end` (with trailers) or `error`. The worker keeps at most STREAM_WINDOW bytes sent but not yet
+ * acknowledged by `credit`; past that it pauses undici, so a slow reader slows the server through
+ * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
+ * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
 import type { WireError } from './errors.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
@@ -57,6 +63,12 @@ export interface WireRequest {
   maxResponseSize: number;
   /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
   pool: number;
+  /** answer with head / chunk / end instead of one `response` */
+  stream?: boolean;
+  /** a body the worker produces or pulls itself (`body` is null then) */
+  upload?: WireUpload;
+  /** send `progress` messages while the request body goes out */
+  uploadProgress?: boolean;
 }
 
 /**
@@ -72,6 +84,22 @@ export interface WireFailure {
   /** at least one byte of the response (its status line) had arrived */
   responseStarted?: boolean;
 }
+/** A request body that does not cross the boundary in one piece. */
+export type WireUpload =
+  /** a file read by the worker */
+  | { kind: 'file'; path: string }
+  /** chunks pulled from the caller with `pull` / `upload` */
+  | { kind: 'pull' }
+  /** multipart/form-data built by the worker with undici's FormData */
+  | { kind: 'multipart'; parts: WirePart[] };
+
+export type WirePart =
+  | { name: string; value: string }
+  | { name: string; data: Uint8Array; filename?: string; type?: string }
+  | { name: string; path: string; filename?: string; type?: string };
+
+/** Bytes a streamed exchange may have sent and not yet seen credited. */
+export const STREAM_WINDOW = 2 * 1024 * 1024;
 
 export interface WireConnection {
   /** process-wide connection number, from 1 */
@@ -93,6 +121,9 @@ export interface WireResponse {
   connection: WireConnection;
 }
 
+/** The head of a streamed response; its body follows as `chunk`s. */
+export type WireHead = Omit<WireResponse, 't' | 'body'> & { t: 'head' };
+
 /** Test-only ways to kill the worker; used by the failure tests. */
 export type CrashMode = 'exit' | 'throw';
 
@@ -104,13 +135,29 @@ export type ToWorker =
   | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
+  /** the caller has consumed `bytes` more of a streamed body */
+  | { t: 'credit'; id: number; bytes: number }
+  /** the next chunk of a pulled upload; null ends it; `error` aborts it */
+  | { t: 'upload'; id: number; chunk: Uint8Array | null; error?: string }
   | { t: 'crash'; how: CrashMode; afterMs: number };
 
 export type FromWorker =
   | WireResponse
   | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
-  | { t: 'ok'; id: number };
+  | { t: 'ok'; id: number }
+  | WireHead
+  | { t: 'chunk'; id: number; chunk: Uint8Array }
+  /** a streamed body ended; trailers as a flat [name, value, ...] list */
+  | { t: 'end'; id: number; trailers: string[] }
+  /** the worker wants the next chunk of a pulled upload */
+  | { t: 'pull'; id: number }
+  /** request body bytes handed to the connection so far (throttled); total when known */
+  | { t: 'progress'; id: number; transferred: number; total: number | undefined };
+
+/** Messages after which nothing more comes for their id. */
+export const isFinal = (m: FromWorker): boolean =>
+  m.t === 'response' || m.t === 'error' || m.t === 'stats' || m.t === 'end' || m.t === 'ok';
 
 /** What the worker receives in workerData. */
 export interface WorkerData {

@@ -13,16 +13,16 @@ import {
 } from './errors.js';
 import type { PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WireRequest } from './protocol.js';
 import { poolKey } from './transport-key.js';
 
 /**
  * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308
  * redirect must send the same bytes again.
  */
-export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { id: number } {
+export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ToWorker & { id: number } {
   const body = req.body;
-  return {
+  const message = {
     t: 'exchange' as const,
     id,
     req: {
@@ -39,8 +39,13 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       decompress: req.decompress,
       maxResponseSize: req.maxResponseSize,
       pool: req.pool,
-    },
+    } as WireRequest,
   };
+  // Only set when used, so the buffered path's message stays as small as before.
+  if (stream) message.req.stream = true;
+  if (req.upload) message.req.upload = req.upload.wire;
+  if (req.onUploadProgress) message.req.uploadProgress = true;
+  return message;
 }
 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */

@@ -11,6 +11,7 @@ import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
+import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
 import {
   type Connection,
@@ -217,23 +218,7 @@ export function startExchange(req: WireRequest, reply: Reply): void {
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);
-  try {
-    entry.dispatch(
-      {
-        origin: req.origin,
-        path: req.path,
-        method: req.method as 'GET',
-        headers: req.headers,
-        body: req.body,
-        // The exchange's own read timer is exact; undici's coarse ones stay only as a backstop.
-        headersTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
-        bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
-      },
-      exchange,
-    );
-  } catch (error) {
-    exchange.onError(error as Error);
-  }
+  dispatchExchange(entry, req, reply, exchange);
 }
 
 /** Cancels a running exchange without a reply; false when it had already finished. */

@@ -165,7 +165,11 @@ export class H2Origin {
     clearTimeout(s.idleTimer);
     s.active++;
     const method = options.method;
-    const body = options.body as Uint8Array | null | undefined;
+    const body = options.body as Uint8Array | string | AsyncIterable<Uint8Array> | null | undefined;
+    const bytes =
+      typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : undefined;
+    // A file, a pulled upload, multipart or a progress-metered body arrives as an async iterable.
+    const streamed = body !== null && body !== undefined && bytes === undefined;
     const headers: OutgoingHttpHeaders = {
       ':method': method,
       ':path': options.path,
@@ -185,7 +189,7 @@ export class H2Origin {
         }
       }
     }
-    const hasBody = !!body && body.byteLength > 0;
+    const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
     try {
       stream = s.session.request(headers, { endStream: !hasBody });
     } catch {
@@ -196,7 +200,8 @@ export class H2Origin {
       this.#queue.unshift(p);
       return;
     }
-    if (hasBody) stream.end(body);
+    if (streamed) writeAll(stream, body as AsyncIterable<Uint8Array>);
+    else if (hasBody) stream.end(bytes);
     let responded = false;
     let completed = false;
     let failure: Error | undefined;
@@ -227,7 +232,7 @@ export class H2Origin {
       if (!completed && !abortedWith) {
         const refused = stream!.rstCode === constants.NGHTTP2_REFUSED_STREAM;
         const aboveGoaway = s.goaway !== undefined && (stream!.id ?? Infinity) > s.goaway;
-        if (!responded && (refused || aboveGoaway)) this.#unprocessed(p, s, aboveGoaway);
+        if (!responded && (refused || aboveGoaway)) this.#unprocessed(p, s, aboveGoaway, streamed);
         else
           handler.onError?.(
             failure ??
@@ -239,18 +244,21 @@ export class H2Origin {
   }
 
   /** A stream the server did not process: replay it once, or fail it with a retryable error. */
-  #unprocessed(p: Pending, s: Session, goaway: boolean): void {
+  #unprocessed(p: Pending, s: Session, goaway: boolean, streamed: boolean): void {
     const method = p.options.method;
     detach(p.handler);
-    if (p.replays === 0 && (!goaway || IDEMPOTENT.has(method))) {
+    // A streamed body has been consumed: it cannot be sent again, whatever the method.
+    if (p.replays === 0 && !streamed && (!goaway || IDEMPOTENT.has(method))) {
       p.replays++;
       this.#entry.replayed++;
       this.#queue.unshift(p);
       return;
     }
-    const why = goaway
-      ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
-      : 'the server refused the stream again (REFUSED_STREAM)';
+    const why = streamed
+      ? `the server did not process this ${method} and its streamed body cannot be sent again`
+      : goaway
+        ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
+        : 'the server refused the stream again (REFUSED_STREAM)';
     p.handler.onError?.(
       poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`),
     );
@@ -265,5 +273,23 @@ export class H2Origin {
           new Promise<void>((resolve) => (s.session.closed ? resolve() : s.session.close(() => resolve()))),
       ),
     );
+  }
+}
+
+/** Writes a streamed request body with backpressure; a failing source resets the stream. */
+async function writeAll(stream: ClientHttp2Stream, source: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      if (stream.destroyed) return;
+      if (!stream.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          stream.once('drain', resolve);
+          stream.once('close', resolve);
+        });
+      }
+    }
+    if (!stream.destroyed) stream.end();
+  } catch (error) {
+    stream.destroy(error as Error);
   }
 }

@@ -12,13 +12,16 @@ import {
   Control,
   type FromWorker,
   HEARTBEAT_MS,
+  isFinal,
   STATE_EXITED,
   STATE_RUNNING,
   type ToWorker,
   type WorkerData,
 } from '../core/protocol.js';
+import { feedUpload, releaseUpload } from './dispatch.js';
 import { cancelExchange, startExchange } from './exchange.js';
 import { closePool, configurePool, poolStats } from './pool.js';
+import { cancelStream, creditStream, startStream } from './stream-exchange.js';
 
 const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;
 const control = new Int32Array(controlBuffer);
@@ -71,10 +74,18 @@ function handle(
 ): void {
   switch (message.t) {
     case 'exchange':
-      startExchange(message.req, reply);
+      if (message.req.stream) startStream(message.req, reply);
+      else startExchange(message.req, reply);
       return;
     case 'cancel':
-      if (cancelExchange(message.id) && port === syncPort) syncEnded();
+      releaseUpload(message.id);
+      if ((cancelExchange(message.id) || cancelStream(message.id)) && port === syncPort) syncEnded();
+      return;
+    case 'credit':
+      creditStream(message.id, message.bytes);
+      return;
+    case 'upload':
+      feedUpload(message.id, message.chunk, message.error);
       return;
     case 'stats':
       reply({ t: 'stats', id: message.id, stats: poolStats(message.pool) });
@@ -110,7 +121,10 @@ const unknownMessage = (message: unknown) => ({
 });
 
 asyncPort.on('message', (message: ToWorker) => {
-  handle(message, asyncPort, (reply, transfer) => post(asyncPort, reply, transfer));
+  handle(message, asyncPort, (reply, transfer) => {
+    post(asyncPort, reply, transfer);
+    if (isFinal(reply)) releaseUpload(reply.id);
+  });
 });
 
 syncPort.on('message', (message: ToWorker) => {
@@ -120,7 +134,11 @@ syncPort.on('message', (message: ToWorker) => {
     try {
       post(syncPort, reply, transfer);
     } finally {
-      if (expectsReply) syncEnded();
+      // A streamed exchange replies several times; it is pending until its final message.
+      if (expectsReply && isFinal(reply)) {
+        syncEnded();
+        releaseUpload(reply.id);
+      }
       wakeSyncCaller();
     }
   });

@@ -7,11 +7,13 @@ import type { AllResult } from '../core/all.js';
 import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
+import type { FromWorker } from '../core/protocol.js';
+import { isFinal } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
-import { nextId } from '../pool-worker/handle.js';
+import { nextId, workerHandle } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
-import { postSync, waitSync } from './channel.js';
+import { listenSync, postSync, pumpSync, unlisten } from './channel.js';
 import { sleepSync } from './driver.js';
 
 interface Lane {
@@ -27,6 +29,8 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
   const results = new Array<AllResult>(policies.length);
   const waiting = new Map<number, Lane>();
   const sleeping = new Set<Lane>();
+  /** final replies that arrived, in arrival order */
+  const arrived: [id: number, reply: FromWorker][] = [];
   let running = 0;
   let next = 0;
 
@@ -60,10 +64,16 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       return;
     }
     const id = nextId();
+    listenSync(id, (reply) => {
+      if (!isFinal(reply)) return;
+      unlisten(id);
+      arrived.push([id, reply]);
+    });
     try {
       ensurePool(op.request.pool);
       postSync(exchangeMessage(op.request, id));
     } catch (error) {
+      unlisten(id);
       return resume(lane, () => lane.policy.throw(error));
     }
     lane.request = op.request;
@@ -95,6 +105,7 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     for (const [id, lane] of waiting) {
       if (lane.deadline! <= now) {
         waiting.delete(id);
+        unlisten(id);
         postSync({ t: 'cancel', id });
         resume(lane, () => lane.policy.throw(totalTimeoutError(lane.request!)));
       } else wake = Math.min(wake, lane.deadline!);
@@ -103,25 +114,28 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       if (sleeping.size > 0) sleepSync(Math.max(0, wake - Date.now()));
       continue;
     }
-    let reply: ReturnType<typeof waitSync> | undefined;
-    try {
-      reply = Number.isFinite(wake)
-        ? waitSync((id) => waiting.has(id), wake)
-        : waitSync((id) => waiting.has(id));
-    } catch (error) {
-      // The worker died: every exchange in flight failed with it; their policies decide what follows.
-      const lanes = [...waiting.values()];
-      waiting.clear();
-      for (const lane of lanes) resume(lane, () => lane.policy.throw(error));
-      continue;
+    if (arrived.length === 0) {
+      try {
+        pumpSync(workerHandle(), () => arrived.length > 0, Number.isFinite(wake) ? wake : undefined);
+      } catch (error) {
+        // The worker died: every exchange in flight failed with it; their policies decide what follows.
+        const lanes = [...waiting.entries()];
+        waiting.clear();
+        for (const [id, lane] of lanes) {
+          unlisten(id);
+          resume(lane, () => lane.policy.throw(error));
+        }
+        continue;
+      }
     }
-    if (!reply) continue;
-    const lane = waiting.get(reply.id)!;
-    waiting.delete(reply.id);
-    const answer = reply;
+    const [id, reply] = arrived.shift() ?? [];
+    if (id === undefined || reply === undefined) continue;
+    const lane = waiting.get(id);
+    if (!lane) continue; // timed out meanwhile
+    waiting.delete(id);
     let result: ExchangeResult;
     try {
-      result = exchangeResult(answer, lane.request!);
+      result = exchangeResult(reply, lane.request!);
     } catch (error) {
       resume(lane, () => lane.policy.throw(error));
       continue;

@@ -1,70 +1,69 @@
 /**
  * The sync face's channel to the pool worker: post on a dedicated MessageChannel, then block in
  * Atomics.wait on the control block's sequence word, which the worker bumps after every sync reply;
- * pick the reply up with receiveMessageOnPort.
+ * pick replies up with receiveMessageOnPort.
  *
  * The wait is sliced: between slices the caller checks the worker's exit word (a worker's 'exit'
  * event cannot fire while this thread is blocked, so the worker writes its own death there) and its
- * heartbeat (a worker stuck in a loop or out of memory writes nothing). Replies to calls that were
- * abandoned (their ids are no longer awaited) are skipped.
+ * heartbeat (a worker stuck in a loop or out of memory writes nothing). Replies are routed by id to
+ * the listeners waiting for them (a buffered call, or an open stream, which may be read between
+ * other calls); replies nobody waits for any more (abandoned calls) are dropped.
  */
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError, WorkerCrashedError } from '../core/errors.js';
-import { Control, type FromWorker, STATE_EXITED, type ToWorker } from '../core/protocol.js';
-import { declareDead, workerHandle } from '../pool-worker/handle.js';
+import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
+import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
 /** How long a wait slice lasts before the liveness checks run again. */
 const SLICE_MS = 200;
 /** A worker whose heartbeat has not moved for this long while a sync call waits is declared dead. */
 const UNRESPONSIVE_MS = 10_000;
 
-/**
- * Posts one message and blocks until the reply with the same id arrives, or until `deadline` (ms
- * since the epoch): then the worker is told to cancel the exchange and `timedOut()` is thrown.
- */
-export function callSync(
-  message: ToWorker & { id: number },
-  transfer: Transferable[] = [],
-  deadline = Number.POSITIVE_INFINITY,
-  timedOut?: () => OnepoolError,
-): FromWorker {
-  postSync(message, transfer);
-  if (!Number.isFinite(deadline) || !timedOut) return waitSync((id) => id === message.id);
-  const reply = waitSync((id) => id === message.id, deadline);
-  if (reply) return reply;
-  postSync({ t: 'cancel', id: message.id });
-  throw timedOut();
-}
+type Listener = (reply: FromWorker) => void;
+const listeners = new Map<number, Listener>();
 
-/** Posts one message without waiting; pick the reply up with {@link waitSync}. */
-export function postSync(message: ToWorker, transfer: Transferable[] = []): void {
+/** Posts `message` on the sync channel (no waiting). */
+export function postSync(message: ToWorker, transfer: Transferable[] = []): WorkerHandle {
   const handle = workerHandle();
   try {
     handle.syncPort.postMessage(message, transfer);
   } catch (error) {
     throw new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`);
   }
+  return handle;
+}
+
+/** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
+export function notifySync(message: ToWorker): void {
+  existingWorker()?.syncPort.postMessage(message);
+}
+
+/** Routes every later reply with this id to `listener` (until {@link unlisten}). */
+export function listenSync(id: number, listener: Listener): void {
+  listeners.set(id, listener);
+}
+
+export function unlisten(id: number): void {
+  listeners.delete(id);
 }
 
 /**
- * Blocks until a reply whose id `wanted` accepts arrives, and returns it. Replies nobody waits for
- * (calls that were abandoned) are dropped. With `until` (a Date.now() deadline), returns undefined
- * when it passes first.
+ * Blocks, routing replies to their listeners, until `done()` is true (returns true) or the
+ * Date.now() deadline `until` passes (returns false). Replies nobody listens for (those of calls
+ * that were abandoned) are dropped. Throws WorkerCrashedError when the worker exits or stops
+ * responding meanwhile.
  */
-export function waitSync(wanted: (id: number) => boolean): FromWorker;
-export function waitSync(wanted: (id: number) => boolean, until: number): FromWorker | undefined;
-export function waitSync(wanted: (id: number) => boolean, until?: number): FromWorker | undefined {
-  const handle = workerHandle();
+export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: number): boolean {
   const control = handle.control;
-  // Read before draining the port: a reply posted after this read bumps the word and ends the wait.
   let seen = Atomics.load(control, Control.SEQ);
   let beat = Atomics.load(control, Control.HEARTBEAT);
   let beatAt = Date.now();
   for (;;) {
     for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
       const reply = got.message as FromWorker;
-      if (wanted(reply.id)) return reply;
+      listeners.get(reply.id)?.(reply);
     }
+    if (done()) return true;
     const state = Atomics.load(control, Control.STATE);
     if (state & STATE_EXITED) {
       declareDead(handle, `the pool worker exited with code ${state & 0xff}`);
@@ -73,7 +72,7 @@ export function waitSync(wanted: (id: number) => boolean, until?: number): FromW
       );
     }
     const now = Date.now();
-    if (until !== undefined && now >= until) return undefined;
+    if (until !== undefined && now >= until) return false;
     const heartbeat = Atomics.load(control, Control.HEARTBEAT);
     if (heartbeat !== beat) {
       beat = heartbeat;
@@ -87,5 +86,35 @@ export function waitSync(wanted: (id: number) => boolean, until?: number): FromW
     const slice = until === undefined ? SLICE_MS : Math.min(SLICE_MS, Math.max(1, until - now));
     Atomics.wait(control, Control.SEQ, seen, slice);
     seen = Atomics.load(control, Control.SEQ);
+  }
+}
+
+/**
+ * Posts one message and blocks until the final reply with the same id arrives; other replies with
+ * that id (upload pulls, progress) go to `interim` meanwhile. With a `deadline` (ms since the epoch),
+ * blocks no longer than that: the worker is told to cancel the exchange and `timedOut()` is thrown.
+ */
+export function callSync(
+  message: ToWorker & { id: number },
+  transfer: Transferable[] = [],
+  interim?: Listener,
+  deadline = Number.POSITIVE_INFINITY,
+  timedOut?: () => OnepoolError,
+): FromWorker {
+  let result: FromWorker | undefined;
+  listenSync(message.id, (reply) => {
+    if (isFinal(reply)) result = reply;
+    else interim?.(reply);
+  });
+  try {
+    const handle = postSync(message, transfer);
+    const until = Number.isFinite(deadline) && timedOut ? deadline : undefined;
+    if (!pumpSync(handle, () => result !== undefined, until)) {
+      notifySync({ t: 'cancel', id: message.id });
+      throw timedOut!();
+    }
+    return result!;
+  } finally {
+    unlisten(message.id);
   }
 }

@@ -12,14 +12,15 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, type RequestOptions } from '../core/options.js';
+import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { type PoolView, syncView } from '../pools.js';
 import { runSyncAll } from './all.js';
 import { runSync } from './driver.js';
+import { checkStatusSync, openStreamSync, type SyncStreamingResponse } from './streaming.js';
 
-export class SyncClient extends Face<Response> {
+export class SyncClient extends Face<Response, SyncStreamingResponse> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<PoolStats, string>;
   #async: Client | undefined;
@@ -41,6 +42,16 @@ export class SyncClient extends Face<Response> {
 
   request(method: string, url: string | URL, options?: RequestOptions): Response {
     return runSync(this.policy(method, url, options));
+  }
+
+  /**
+   * Sends one request and returns at the response head; read the body with
+   * `for (const chunk of res)` (each chunk a blocking read), or drop it with `res.cancel()`. Throws
+   * like request() (and HTTPStatusError, after reading the body, under throwHttpErrors).
+   */
+  stream(method: string, url: string | URL, options?: RequestOptions): SyncStreamingResponse {
+    const request = prepare(method, url, mergeOptions(this.defaults, options));
+    return checkStatusSync(openStreamSync(request));
   }
 
   /** A new client with these options on top of this one's. */

@@ -3,18 +3,24 @@ import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { interimHandler } from '../core/streaming.js';
 import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
-import { callSync } from './channel.js';
+import { callSync, notifySync } from './channel.js';
+import { openStreamSync } from './streaming.js';
 
 export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIVE_INFINITY): ExchangeResult {
+  // Download progress needs the body in pieces: stream it, then hand over the whole.
+  if (request.onDownloadProgress) {
+    const res = openStreamSync(request);
+    return res.result(res.bytes());
+  }
   ensurePool(request.pool);
-  const message = exchangeMessage(request, nextId());
-  return exchangeResult(
-    callSync(message, [], deadline, () => totalTimeoutError(request)),
-    request,
-  );
+  const id = nextId();
+  const interim = interimHandler(request, id, notifySync, 'sync');
+  const timedOut = () => totalTimeoutError(request);
+  return exchangeResult(callSync(exchangeMessage(request, id), [], interim, deadline, timedOut), request);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

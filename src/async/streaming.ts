@@ -1,0 +1,123 @@
+/**
+ * The async face of a streamed exchange: `http.stream()` resolves once the response head has
+ * arrived; the body is read as an async iterable (or a web ReadableStream, or a Node Readable),
+ * chunk by chunk, each read crediting the worker so that it reads on.
+ */
+import { Readable } from 'node:stream';
+import { HTTPStatusError } from '../core/errors.js';
+import type { PreparedRequest } from '../core/options.js';
+import type { FromWorker } from '../core/protocol.js';
+import { Response } from '../core/response.js';
+import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
+import { exchangeMessage } from '../core/wire.js';
+import { nextId } from '../pool-worker/handle.js';
+import { closeAsync, notifyAsync, openAsync } from './channel.js';
+
+/**
+ * A response whose body has not been read yet. Read it once: `for await (const chunk of res)`,
+ * `res.body` or `res.toNodeStream()`. Breaking out of the loop, or `cancel()`, stops the exchange and
+ * frees its connection. A body nobody reads fails with ReadTimeoutError after timeout.read.
+ */
+export class StreamingResponse extends StreamHead implements AsyncIterable<Uint8Array> {
+  readonly #wake: { resolve: (() => void) | undefined };
+  #locked = false;
+
+  /** @internal made by http.stream() */
+  constructor(state: StreamState, wake: { resolve: (() => void) | undefined }) {
+    super(state);
+    this.#wake = wake;
+  }
+
+  async #next(): Promise<Uint8Array | null> {
+    const state = this.state;
+    while (!state.ready) await new Promise<void>((resolve) => (this.#wake.resolve = resolve));
+    return state.take();
+  }
+
+  #lock(): void {
+    if (this.#locked) throw new TypeError('the body of a streaming response can be read only once');
+    this.#locked = true;
+  }
+
+  /** The body's chunks; breaking out of the loop cancels the rest. Throws the exchange's error. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.#lock();
+    return {
+      next: async () => {
+        const chunk = await this.#next();
+        return chunk ? { value: chunk, done: false } : { value: undefined, done: true };
+      },
+      return: async () => {
+        await this.cancel();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /** The body as a web ReadableStream; cancelling the stream cancels the exchange. */
+  get body(): ReadableStream<Uint8Array> {
+    this.#lock();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const chunk = await this.#next();
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+      cancel: () => this.cancel(),
+    });
+  }
+
+  /** The body as a Node Readable; destroying it cancels the exchange. */
+  toNodeStream(): Readable {
+    return Readable.from(this, { objectMode: false });
+  }
+
+  /** Reads the rest of the body into one buffer. */
+  async bytes(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  /** Stops the exchange (if still running) and frees its connection. Never throws. */
+  async cancel(): Promise<void> {
+    if (this.state.cancel()) closeAsync(this.state.id);
+    this.#wake.resolve?.();
+  }
+}
+
+/** Sends `request` as a streamed exchange; resolves with the head, or rejects with the exchange's error. */
+export function openStreamAsync(request: PreparedRequest): Promise<StreamingResponse> {
+  const id = nextId();
+  const wake: { resolve: (() => void) | undefined } = { resolve: undefined };
+  const state = new StreamState(id, request, notifyAsync, interimHandler(request, id, notifyAsync, 'async'));
+  return new Promise((resolve, reject) => {
+    let response: StreamingResponse | undefined;
+    const message = (reply: FromWorker) => {
+      state.accept(reply);
+      if (!response && state.head) {
+        response = new StreamingResponse(state, wake);
+        resolve(response);
+      } else if (!response && state.error) reject(state.error);
+      const w = wake.resolve;
+      wake.resolve = undefined;
+      w?.();
+    };
+    openAsync(exchangeMessage(request, id, true), {
+      message,
+      fail: (error) => {
+        state.error = error;
+        if (!response) reject(error);
+        const w = wake.resolve;
+        wake.resolve = undefined;
+        w?.();
+      },
+    });
+  });
+}
+
+/** Applies throwHttpErrors to a streamed response: a 4xx/5xx body is read, then thrown. */
+export async function checkStatusAsync(res: StreamingResponse): Promise<StreamingResponse> {
+  if (!res.request.throwHttpErrors || res.status < 400) return res;
+  throw new HTTPStatusError(new Response(res.result(await res.bytes()), res.url));
+}

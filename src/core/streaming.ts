@@ -1,0 +1,200 @@
+/**
+ * The caller's side of a streamed exchange, shared by both faces: the state of one streamed body
+ * ({@link StreamState}: chunks received and not yet read, credits, end, trailers, error, download
+ * progress), the response head both streaming responses show ({@link StreamHead}), and the handling
+ * of a request body's interim messages (`pull`, `progress`) for any exchange ({@link interimHandler}).
+ * The faces add only how they wait: a promise, or a blocking pump.
+ */
+import { fromWire, type OnepoolError } from './errors.js';
+import { Headers } from './headers.js';
+import type { PreparedRequest } from './options.js';
+import type { ExchangeResult } from './policy.js';
+import { ProgressMeter } from './progress.js';
+import { type FromWorker, STREAM_WINDOW, type ToWorker, type WireHead } from './protocol.js';
+import type { ConnectionInfo } from './response.js';
+import { UploadFeeder } from './upload.js';
+
+/** Consumed bytes are credited back to the worker in steps of this size (fewer messages). */
+const CREDIT_STEP = STREAM_WINDOW / 4;
+
+type Post = (message: ToWorker) => void;
+
+export class StreamState {
+  readonly id: number;
+  readonly request: PreparedRequest;
+  head: WireHead | undefined;
+  readonly chunks: Uint8Array[] = [];
+  ended = false;
+  /** the caller has read to the end of the body */
+  finished = false;
+  /** the caller cancelled (or broke out of the loop) */
+  cancelled = false;
+  error: OnepoolError | undefined;
+  trailers: string[] | undefined;
+  readonly #post: Post;
+  readonly #interim: ((reply: FromWorker) => void) | undefined;
+  #uncredited = 0;
+  #meter: ProgressMeter | undefined;
+
+  constructor(
+    id: number,
+    request: PreparedRequest,
+    post: Post,
+    interim: ((r: FromWorker) => void) | undefined,
+  ) {
+    this.id = id;
+    this.request = request;
+    this.#post = post;
+    this.#interim = interim;
+  }
+
+  /** Takes one message from the worker; returns true when nothing more will come. */
+  accept(reply: FromWorker): boolean {
+    switch (reply.t) {
+      case 'head': {
+        this.head = reply;
+        const callback = this.request.onDownloadProgress;
+        if (callback) {
+          const length = new Headers(reply.headers).get('content-length');
+          this.#meter = new ProgressMeter(callback, length === null ? undefined : Number(length));
+        }
+        return false;
+      }
+      case 'chunk':
+        this.chunks.push(reply.chunk);
+        return false;
+      case 'end':
+        this.ended = true;
+        this.trailers = reply.trailers;
+        return true;
+      case 'error':
+        this.error = fromWire(reply.error, { method: this.request.method, url: this.request.url.href });
+        return true;
+      default:
+        this.#interim?.(reply);
+        return false;
+    }
+  }
+
+  /** Whether a read can proceed without waiting. */
+  get ready(): boolean {
+    return this.chunks.length > 0 || this.ended || this.error !== undefined || this.cancelled;
+  }
+
+  /**
+   * The next chunk, or null at the end of the body; throws the exchange's error. Call when `ready`.
+   */
+  take(): Uint8Array | null {
+    const chunk = this.chunks.shift();
+    if (chunk) {
+      this.#uncredited += chunk.byteLength;
+      if (this.#uncredited >= CREDIT_STEP) {
+        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited });
+        this.#uncredited = 0;
+      }
+      this.#meter?.add(chunk.byteLength);
+      return chunk;
+    }
+    if (this.error) throw this.error;
+    if (this.ended && !this.finished) {
+      this.finished = true;
+      this.#meter?.done();
+    }
+    return null;
+  }
+
+  /** Stops the exchange in the worker (when it is still running) and drops what was received. */
+  cancel(): boolean {
+    if (this.ended || this.error || this.cancelled) return false;
+    this.cancelled = true;
+    this.chunks.length = 0;
+    this.#post({ t: 'cancel', id: this.id });
+    return true;
+  }
+}
+
+/** The response head of a streamed exchange, the same on both faces. */
+export abstract class StreamHead {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** The URL that produced this response. */
+  readonly url: string;
+  readonly httpVersion: '1.1' | '2';
+  readonly connection: ConnectionInfo;
+  protected readonly state: StreamState;
+  #trailers: Headers | undefined;
+
+  constructor(state: StreamState) {
+    const head = state.head!;
+    this.state = state;
+    this.status = head.status;
+    this.statusText = head.statusText;
+    this.headers = new Headers(head.headers);
+    this.url = state.request.url.href;
+    this.httpVersion = head.httpVersion;
+    this.connection = Object.freeze({ ...head.connection });
+  }
+
+  /** true for 2xx */
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** @internal the request this answers */
+  get request(): PreparedRequest {
+    return this.state.request;
+  }
+
+  /** @internal this head with a whole body, as a buffered exchange's result */
+  result(body: Uint8Array): ExchangeResult {
+    const { t: _t, id: _id, ...head } = this.state.head!;
+    return { ...head, body };
+  }
+
+  /** The trailers (HTTP/1.1 chunked or h2), once the body has been read to its end; undefined before. */
+  get trailers(): Headers | undefined {
+    if (!this.state.finished || !this.state.trailers) return undefined;
+    this.#trailers ??= new Headers(this.state.trailers);
+    return this.#trailers;
+  }
+}
+
+/**
+ * What to do with a request body's interim messages: answer `pull` with the next chunk of a streamed
+ * body, and report `progress`. Undefined when the request needs neither (most requests).
+ */
+export function interimHandler(
+  request: PreparedRequest,
+  id: number,
+  post: (message: ToWorker) => void,
+  mode: 'sync' | 'async',
+): ((reply: FromWorker) => void) | undefined {
+  const source = request.upload?.source;
+  const callback = request.onUploadProgress;
+  if (!source && !callback) return undefined;
+  const feeder = source ? new UploadFeeder(source) : undefined;
+  const meter = callback ? new ProgressMeter(callback, undefined) : undefined;
+  const failed = (error: unknown) => {
+    feeder?.close();
+    post({ t: 'upload', id, chunk: null, error: (error as Error)?.message ?? String(error) });
+  };
+  return (reply) => {
+    if (reply.t === 'progress') {
+      meter?.set(reply.transferred, reply.total);
+    } else if (reply.t === 'pull' && feeder) {
+      if (mode === 'async') {
+        feeder.nextAsync().then((chunk) => post({ t: 'upload', id, chunk }), failed);
+        return;
+      }
+      let chunk: Uint8Array | null;
+      try {
+        chunk = feeder.nextSync();
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      post({ t: 'upload', id, chunk });
+    }
+  };
+}

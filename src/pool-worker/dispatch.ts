@@ -1,0 +1,173 @@
+/**
+ * Hands one exchange to undici, with its request body in the form undici wants: bytes as they came,
+ * a file read here (its bytes never pass through the caller), chunks pulled from the caller one at a
+ * time (`pull` / `upload` messages, so a slow upload holds one chunk), or multipart/form-data encoded
+ * by undici's FormData (the boundary comes from crypto). Shared by the buffered and the streamed
+ * exchange.
+ */
+import { createReadStream, openAsBlob, statSync } from 'node:fs';
+import type { Dispatcher } from 'undici';
+import { FormData, Response } from 'undici';
+import { PROGRESS_INTERVAL_MS } from '../core/progress.js';
+import type { FromWorker, WirePart, WireRequest } from '../core/protocol.js';
+
+type Reply = (message: FromWorker) => void;
+type Handler = Dispatcher.DispatchHandler & { onError(error: Error): void };
+type BodySource = AsyncIterable<Uint8Array>;
+
+/** Pulled uploads waiting for their next chunk from the caller, by exchange id. */
+const pulls = new Map<number, Pull>();
+
+class Pull implements BodySource {
+  readonly #id: number;
+  readonly #reply: Reply;
+  #waiting: ((next: { chunk: Uint8Array | null; error?: string | undefined }) => void) | undefined;
+
+  constructor(id: number, reply: Reply) {
+    this.#id = id;
+    this.#reply = reply;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        this.#reply({ t: 'pull', id: this.#id });
+        const next = await new Promise<{ chunk: Uint8Array | null; error?: string | undefined }>(
+          (resolve) => {
+            this.#waiting = resolve;
+          },
+        );
+        if (next.error !== undefined) throw new Error(`the request body failed: ${next.error}`);
+        if (next.chunk === null) return;
+        yield next.chunk;
+      }
+    } finally {
+      pulls.delete(this.#id);
+    }
+  }
+
+  feed(chunk: Uint8Array | null, error: string | undefined): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.({ chunk, error });
+  }
+}
+
+/** Delivers a chunk of a pulled upload (from an `upload` message); late chunks are dropped. */
+export function feedUpload(id: number, chunk: Uint8Array | null, error?: string): void {
+  pulls.get(id)?.feed(chunk, error);
+}
+
+/** Forgets a pulled upload whose exchange ended or was cancelled. */
+export function releaseUpload(id: number): void {
+  pulls.get(id)?.feed(null, 'the exchange ended');
+  pulls.delete(id);
+}
+
+/** Counts bytes as undici takes them, and reports progress (throttled, then once at the end). */
+async function* counted(source: BodySource, req: WireRequest, total: number | undefined, reply: Reply) {
+  let sent = 0;
+  let last = 0;
+  for await (const chunk of source) {
+    sent += chunk.byteLength;
+    const now = Date.now();
+    // Reported as undici takes each chunk: the last report of a body of known size must go out
+    // before its last chunk, or the response could overtake it.
+    if (req.uploadProgress && (sent === total || now - last >= PROGRESS_INTERVAL_MS)) {
+      last = now;
+      reply({ t: 'progress', id: req.id, transferred: sent, total });
+    }
+    yield chunk;
+  }
+  if (req.uploadProgress && sent !== total)
+    reply({ t: 'progress', id: req.id, transferred: sent, total: total ?? sent });
+}
+
+/** A byte body handed over in slices, so its progress can be reported. */
+async function* slices(body: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < body.byteLength; at += 65_536) yield body.subarray(at, at + 65_536);
+}
+
+async function formData(parts: WirePart[]): Promise<FormData> {
+  const form = new FormData();
+  for (const p of parts) {
+    if ('value' in p) form.append(p.name, p.value);
+    else if ('data' in p) form.append(p.name, new Blob([p.data], { type: p.type ?? '' }), p.filename);
+    else form.append(p.name, await openAsBlob(p.path, { type: p.type ?? '' }), p.filename);
+  }
+  return form;
+}
+
+interface Body {
+  headers: string[];
+  body: string | Uint8Array | BodySource | null;
+}
+
+const hasHeader = (headers: string[], name: string): boolean => {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return true;
+  return false;
+};
+
+/** The body and headers to dispatch; a promise only for multipart bodies with file parts. */
+function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
+  const upload = req.upload;
+  if (!upload) {
+    if (!req.uploadProgress || !req.body) return { headers: req.headers, body: req.body };
+    const headers = hasHeader(req.headers, 'content-length')
+      ? req.headers
+      : [...req.headers, 'content-length', String(req.body.byteLength)];
+    return { headers, body: counted(slices(req.body), req, req.body.byteLength, reply) };
+  }
+  if (upload.kind === 'file') {
+    // A stat is a few microseconds on a local file; it buys Content-Length and a total for progress.
+    const size = statSync(upload.path).size;
+    const headers = hasHeader(req.headers, 'content-length')
+      ? req.headers
+      : [...req.headers, 'content-length', String(size)];
+    return { headers, body: counted(createReadStream(upload.path), req, size, reply) };
+  }
+  if (upload.kind === 'pull') {
+    const pull = new Pull(req.id, reply);
+    pulls.set(req.id, pull);
+    const cl = req.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
+    const total = cl === -1 ? undefined : Number(req.headers[cl + 1]);
+    return { headers: req.headers, body: counted(pull, req, total, reply) };
+  }
+  return formData(upload.parts).then((form) => {
+    // undici's own encoder: the stream and the Content-Type with its boundary.
+    const encoded = new Response(form);
+    const headers = [...req.headers, 'content-type', encoded.headers.get('content-type')!];
+    return { headers, body: counted(encoded.body as BodySource, req, undefined, reply) };
+  });
+}
+
+/** Dispatches `req` on `dispatcher`; any failure before undici takes it goes to `handler.onError`. */
+export function dispatchExchange<H extends Handler>(
+  dispatcher: { dispatch(options: Dispatcher.DispatchOptions, handler: NoInfer<H>): void },
+  req: WireRequest,
+  reply: Reply,
+  handler: H,
+): void {
+  const go = (body: Body) =>
+    dispatcher.dispatch(
+      {
+        origin: req.origin,
+        path: req.path,
+        method: req.method as 'GET',
+        headers: body.headers,
+        body: body.body as Dispatcher.DispatchOptions['body'],
+        // Both exchange kinds run their own exact read timer; undici's coarse ones (~500 ms ticks)
+        // stay only as a backstop.
+        headersTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
+        bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
+      },
+      handler,
+    );
+  try {
+    const body = requestBody(req, reply);
+    if (body instanceof Promise) body.then(go).catch((error: Error) => handler.onError(error));
+    else go(body);
+  } catch (error) {
+    handler.onError(error as Error);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The sync face of a streamed exchange: `httpSync.stream()` returns once the response head has
+ * arrived; `for (const chunk of res)` then blocks for each chunk that has not arrived yet, each read
+ * crediting the worker so that it reads on.
+ */
+import { HTTPStatusError } from '../core/errors.js';
+import type { PreparedRequest } from '../core/options.js';
+import type { ToWorker } from '../core/protocol.js';
+import { Response } from '../core/response.js';
+import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
+import { exchangeMessage } from '../core/wire.js';
+import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
+import { listenSync, notifySync, postSync, pumpSync, unlisten } from './channel.js';
+
+/**
+ * A response whose body has not been read yet. Read it once, with `for (const chunk of res)`.
+ * Breaking out of the loop, or `cancel()`, stops the exchange and frees its connection. A body
+ * nobody reads fails with ReadTimeoutError after timeout.read.
+ */
+export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8Array> {
+  readonly #handle: WorkerHandle;
+  #locked = false;
+
+  /** @internal made by httpSync.stream() */
+  constructor(state: StreamState, handle: WorkerHandle) {
+    super(state);
+    this.#handle = handle;
+  }
+
+  #next(): Uint8Array | null {
+    const state = this.state;
+    if (!state.ready) pumpSync(this.#handle, () => state.ready);
+    const chunk = state.take();
+    if (!chunk) unlisten(state.id);
+    return chunk;
+  }
+
+  /** The body's chunks, each a blocking read; breaking out of the loop cancels the rest. */
+  [Symbol.iterator](): Iterator<Uint8Array> {
+    if (this.#locked) throw new TypeError('the body of a streaming response can be read only once');
+    this.#locked = true;
+    return {
+      next: () => {
+        const chunk = this.#next();
+        return chunk ? { value: chunk, done: false } : { value: undefined, done: true };
+      },
+      return: () => {
+        this.cancel();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /** Reads the rest of the body into one buffer. */
+  bytes(): Uint8Array {
+    const chunks: Uint8Array[] = [];
+    for (const chunk of this) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  /** Stops the exchange (if still running) and frees its connection. Never throws. */
+  cancel(): void {
+    this.state.cancel();
+    unlisten(this.state.id);
+  }
+}
+
+const post = (message: ToWorker): void => notifySync(message);
+
+/** Sends `request` as a streamed exchange; returns at its head, or throws the exchange's error. */
+export function openStreamSync(request: PreparedRequest): SyncStreamingResponse {
+  const id = nextId();
+  const state = new StreamState(id, request, post, interimHandler(request, id, post, 'sync'));
+  listenSync(id, (reply) => {
+    if (state.accept(reply)) unlisten(id);
+  });
+  try {
+    const handle = postSync(exchangeMessage(request, id, true));
+    pumpSync(handle, () => state.head !== undefined || state.error !== undefined);
+    if (state.error) throw state.error;
+    return new SyncStreamingResponse(state, handle);
+  } catch (error) {
+    unlisten(id);
+    throw error;
+  }
+}
+
+/** Applies throwHttpErrors to a streamed response: a 4xx/5xx body is read, then thrown. */
+export function checkStatusSync(res: SyncStreamingResponse): SyncStreamingResponse {
+  if (!res.request.throwHttpErrors || res.status < 400) return res;
+  throw new HTTPStatusError(new Response(res.result(res.bytes()), res.url));
+}
