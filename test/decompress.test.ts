@@ -47,6 +47,20 @@ describe('decompression', () => {
       assert.equal((await client.get(server.url('/encoded/gzip,gzip,gzip,gzip,gzip'))).text(), PLAIN);
     });
 
+    test(`${face.name}: a streamed body is decoded as it arrives; decompress: false passes it through`, async () => {
+      const client = face.make();
+      const decoded = await (await client.stream('GET', server.url('/encoded/gzip,br'))).bytes();
+      assert.equal(Buffer.from(decoded).toString(), PLAIN);
+      const raw = await (
+        await client.stream('GET', server.url('/encoded/gzip'), { decompress: false })
+      ).bytes();
+      assert.equal(gunzipSync(raw).toString(), PLAIN);
+      await assert.rejects(
+        async () => (await client.stream('GET', server.url('/encoded/gzip?truncate'))).bytes(),
+        ResponseError,
+      );
+    });
+
     test(`${face.name}: decompress: false passes the body through and sends no Accept-Encoding`, async () => {
       const client = face.make({ decompress: false });
       const res = await client.get(server.url('/encoded/gzip'));
