@@ -20,13 +20,14 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { buildConnector, type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { POOL_OPTION_DEFAULTS, type ResolvedPoolOptions } from '../core/pool-options.js';
 import type { WireConnection } from '../core/protocol.js';
 import { type Counters, type KeyStats, type PoolStats, zeroCounters } from '../core/stats.js';
 import type { TransportConfig } from '../core/transport-key.js';
 import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
 import { H2Origin } from './h2.js';
+import { buildConnector, type Connector, Pool } from './undici.js';
 
 /** One connection as the pool sees it. */
 export interface Connection {
@@ -272,7 +273,7 @@ export class KeyEntry {
     if (this.#h1) return this.#h1;
     const base = buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
     const localAddress = this.transport?.localAddress;
-    const connect: buildConnector.connector = (options, callback) => {
+    const connect: Connector = (options, callback) => {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       const spare = this.#spare;
       this.#spare = undefined;
