@@ -4,6 +4,7 @@
  * can be wrong with a request is found here, before a byte is sent.
  */
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
+import { checkProxyOption, type ProxyOption } from './proxy.js';
 import { type ResolvedTransport, resolveTransport, type TLSOptions } from './transport-key.js';
 
 export type Primitive = string | number | boolean;
@@ -37,6 +38,12 @@ export interface RequestOptions {
   throwHttpErrors?: boolean;
   /** TLS settings; connections are only shared between requests with equal settings. */
   tls?: TLSOptions;
+  /**
+   * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
+   * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
+   * read at each request. See docs/proxy.md.
+   */
+  proxy?: ProxyOption;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000 };
@@ -53,6 +60,8 @@ export interface PreparedRequest {
   readTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
+  /** the `proxy` option as given; the route is chosen per exchange, from the exchange's URL */
+  proxy: ProxyOption | undefined;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -228,6 +237,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
   if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
   const timeouts = resolveTimeouts(opts.timeout);
+  checkProxyOption(opts.proxy);
   return {
     method: upper,
     url,
@@ -237,6 +247,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
     transport: resolveTransport(opts.tls),
+    proxy: opts.proxy,
   };
 }
 

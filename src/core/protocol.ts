@@ -12,6 +12,7 @@
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
  */
 import type { WireError } from './errors.js';
+import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 
@@ -50,6 +51,8 @@ export interface WireRequest {
   key: string;
   /** the transport configuration behind `key`; absent for the default configuration */
   transport: TransportConfig | undefined;
+  /** the proxy for this exchange (part of `key`); absent for a direct connection */
+  proxy?: WireProxy;
 }
 
 export interface WireConnection {

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
+import type { WireProxy } from './proxy.js';
 
 export type PEM = string | Uint8Array;
 
@@ -90,7 +91,18 @@ export function resolveTransport(tls: TLSOptions | undefined): ResolvedTransport
   return resolved;
 }
 
-/** The pool key of one exchange. */
-export function poolKey(origin: string, transport: ResolvedTransport): string {
-  return transport.id === '' ? origin : `${origin}#${transport.id}`;
+/**
+ * How the options beside `tls` that shape a connection treat the pool. The proxy splits it: its URL,
+ * credentials and TLS settings are all in its id, so a tunnel to one origin is never used for
+ * another, and two proxies or two sets of credentials never share a connection.
+ */
+export const transportRegistry: { readonly [K in 'tls' | 'proxy']: 'splits-pool' | 'does-not-split' } = {
+  tls: 'splits-pool',
+  proxy: 'splits-pool',
+};
+
+/** The pool key of one exchange; a proxied key reads `origin via proxy`, credentials as a digest. */
+export function poolKey(origin: string, transport: ResolvedTransport, proxy?: WireProxy): string {
+  const base = transport.id === '' ? origin : `${origin}#${transport.id}`;
+  return proxy === undefined ? base : `${base} via ${proxy.id}`;
 }

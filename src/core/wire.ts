@@ -2,10 +2,11 @@
  * The two conversions both faces make around one exchange: a prepared request into the message the
  * worker receives, and the worker's reply into a result or a thrown error of the right class.
  */
-import { fromWire, ResponseError } from './errors.js';
-import type { PreparedRequest } from './options.js';
+import { fromWire, InvalidHeaderError, ResponseError } from './errors.js';
+import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker, WireRequest } from './protocol.js';
+import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
 
 /**
@@ -14,7 +15,12 @@ import { poolKey } from './transport-key.js';
  */
 export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { id: number } {
   const body = req.body;
-  return {
+  // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
+  const proxy = proxyFor(req.proxy, req.url);
+  // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
+  if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
+    throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
+  const message = {
     t: 'exchange' as const,
     id,
     req: {
@@ -26,10 +32,12 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.url.origin, req.transport),
+      key: poolKey(req.url.origin, req.transport, proxy),
       transport: req.transport.config,
-    },
+    } as WireRequest,
   };
+  if (proxy !== undefined) message.req.proxy = proxy;
+  return message;
 }
 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */

@@ -143,7 +143,7 @@ class Exchange implements Tracked {
 
 /** Starts one exchange; `reply` is called exactly once (unless the exchange is cancelled). */
 export function startExchange(req: WireRequest, reply: Reply): void {
-  const entry = entryFor(req.key, req.origin, req.transport);
+  const entry = entryFor(req.key, req.origin, req.transport, req.proxy);
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);

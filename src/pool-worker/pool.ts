@@ -10,10 +10,12 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { WireConnection } from '../core/protocol.js';
+import type { WireProxy } from '../core/proxy.js';
 import { type Counters, type KeyStats, type PoolStats, zeroCounters } from '../core/stats.js';
 import type { TransportConfig } from '../core/transport-key.js';
+import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
 
 /** One connection as the pool sees it. */
 export interface Connection {
@@ -45,7 +47,7 @@ export const POOL_DEFAULTS = {
 export class KeyEntry {
   readonly key: string;
   readonly origin: string;
-  readonly dispatcher: Agent;
+  readonly dispatcher: Pick<Dispatcher, 'dispatch'>;
   readonly connections = new Set<Connection>();
   protocol: 'h1' | 'h2' | null = null;
   queued = 0;
@@ -54,16 +56,27 @@ export class KeyEntry {
   reused = 0;
   exchanges = 0;
 
-  constructor(key: string, origin: string, transport: TransportConfig | undefined) {
+  constructor(key: string, origin: string, transport: TransportConfig | undefined, proxy?: WireProxy) {
     this.key = key;
     this.origin = origin;
-    const base = buildConnector({ ...(transport?.tls ?? {}), timeout: POOL_DEFAULTS.connectorTimeout });
-    const connect: buildConnector.connector = (options, callback) =>
-      base(options, (error, socket) => {
-        if (socket) this.#adopt(socket as Socket);
-        // undici's connector callback is typed as a union of two signatures
-        (callback as (e: Error | null, s: unknown) => void)(error, socket);
-      });
+    const wrap =
+      (base: buildConnector.connector): buildConnector.connector =>
+      (options, callback) =>
+        base(options, (error, socket) => {
+          if (socket) this.#adopt(socket as Socket);
+          // undici's connector callback is typed as a union of two signatures
+          (callback as (e: Error | null, s: unknown) => void)(error, socket);
+        });
+    const timeout = POOL_DEFAULTS.connectorTimeout;
+    if (proxy && forwards(origin, proxy)) {
+      this.dispatcher = forwardDispatcher(origin, proxy, wrap, { ...POOL_DEFAULTS, timeout });
+      return;
+    }
+    const tls = transport?.tls ?? {};
+    const base = proxy
+      ? tunnelConnector(proxy, tls, ['h2', 'http/1.1'], timeout)
+      : buildConnector({ ...tls, timeout });
+    const connect = wrap(base);
     this.dispatcher = new Agent({
       connect,
       connections: POOL_DEFAULTS.connections,
@@ -133,10 +146,15 @@ function attach(tracked: Tracked, connection: Connection): void {
 }
 
 /** The dispatcher for a pool key, created on first use. */
-export function entryFor(key: string, origin: string, transport: TransportConfig | undefined): KeyEntry {
+export function entryFor(
+  key: string,
+  origin: string,
+  transport: TransportConfig | undefined,
+  proxy?: WireProxy,
+): KeyEntry {
   let entry = entries.get(key);
   if (!entry) {
-    entry = new KeyEntry(key, origin, transport);
+    entry = new KeyEntry(key, origin, transport, proxy);
     entries.set(key, entry);
   }
   return entry;
