@@ -13,6 +13,7 @@ import { existingWorker } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
 export { Client } from './async/client.js';
+export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export * from './core/errors.js';
 export { Headers } from './core/headers.js';
 export type {
@@ -21,12 +22,15 @@ export type {
   HeaderValue,
   Params,
   ParamValue,
+  PoolRef,
   RequestOptions,
   Timeouts,
 } from './core/options.js';
+export type { PoolOptions } from './core/pool-options.js';
 export { type ConnectionInfo, Response } from './core/response.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
-export type { PEM, TLSOptions } from './core/transport-key.js';
+export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
+export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 
 /** The global async client: no cookies, default timeouts, the process-wide pool. */

@@ -104,7 +104,7 @@ test('environment: scheme, precedence, ALL_PROXY, NO_PROXY, proxy:false, httpoxy
 
 test('pool keys: proxies and credentials split, credentials never shown', () => {
   const t = { id: '', config: undefined };
-  const key = (p: string) => poolKey('https://o.test', t, proxyFor(p, new URL('https://o.test')));
+  const key = (p: string) => poolKey(0, 'https://o.test', t, proxyFor(p, new URL('https://o.test')));
   assert.equal(key('http://127.0.0.1:3128'), 'https://o.test via http://127.0.0.1:3128');
   const a = key('http://u:secret1@127.0.0.1:3128');
   const b = key('http://u:secret2@127.0.0.1:3128');

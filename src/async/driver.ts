@@ -4,9 +4,11 @@ import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import { exchangeMessage, exchangeResult } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
+import { ensurePool } from '../pools.js';
 import { callAsync } from './channel.js';
 
 export async function exchangeAsync(request: PreparedRequest): Promise<ExchangeResult> {
+  ensurePool(request.pool);
   return exchangeResult(await callAsync(exchangeMessage(request, nextId())), request);
 }
 

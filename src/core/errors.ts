@@ -7,16 +7,19 @@
  * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
+ * │   │   └── NotProcessedError        ONEPOOL_ERR_NOT_PROCESSED      the server refused it unprocessed (HTTP/2 GOAWAY): safe to retry
  * │   ├── TLSError                     ONEPOOL_ERR_TLS                handshake or certificate verification failed
  * │   ├── ResponseError                ONEPOOL_ERR_RESPONSE           a malformed response (bad framing, bad headers)
  * │   ├── TimeoutError                 ONEPOOL_ERR_TIMEOUT
  * │   │   ├── ConnectTimeoutError      ONEPOOL_ERR_CONNECT_TIMEOUT    no connection within timeout.connect
- * │   │   └── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
+ * │   │   ├── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
+ * │   │   └── PoolTimeoutError         ONEPOOL_ERR_POOL_TIMEOUT       no connection slot under maxConnections within poolTimeout
  * │   └── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
  * ├── InvalidRequestError              nothing was sent
  * │   ├── InvalidURLError              ONEPOOL_ERR_INVALID_URL
  * │   ├── InvalidHeaderError           ONEPOOL_ERR_INVALID_HEADER     CR, LF or NUL in a header, a bad name, conflicting framing
- * │   └── InvalidArgumentError         ONEPOOL_ERR_INVALID_ARGUMENT   options that contradict each other or have the wrong type
+ * │   ├── InvalidArgumentError         ONEPOOL_ERR_INVALID_ARGUMENT   options that contradict each other or have the wrong type
+ * │   └── PoolClosedError              ONEPOOL_ERR_POOL_CLOSED        the private pool was closed
  * └── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
  * ```
  *
@@ -68,6 +71,15 @@ export class ProxyError extends ConnectError {
 export class ConnectionClosedError extends RequestError {
   override readonly code: string = 'ONEPOOL_ERR_CONNECTION_CLOSED';
 }
+/**
+ * The server closed the stream without processing the request (an HTTP/2 GOAWAY whose last stream id
+ * is below this stream's). Idempotent requests are replayed once by the pool before this is thrown;
+ * for others, the server's word is that retrying is safe.
+ */
+export class NotProcessedError extends ConnectionClosedError {
+  override readonly code: string = 'ONEPOOL_ERR_NOT_PROCESSED';
+  readonly retryable = true;
+}
 export class TLSError extends RequestError {
   override readonly code: string = 'ONEPOOL_ERR_TLS';
 }
@@ -82,6 +94,9 @@ export class ConnectTimeoutError extends TimeoutError {
 }
 export class ReadTimeoutError extends TimeoutError {
   override readonly code: string = 'ONEPOOL_ERR_READ_TIMEOUT';
+}
+export class PoolTimeoutError extends TimeoutError {
+  override readonly code: string = 'ONEPOOL_ERR_POOL_TIMEOUT';
 }
 export class WorkerCrashedError extends RequestError {
   override readonly code: string = 'ONEPOOL_ERR_WORKER_CRASHED';
@@ -98,6 +113,10 @@ export class InvalidHeaderError extends InvalidRequestError {
 }
 export class InvalidArgumentError extends InvalidRequestError {
   override readonly code: string = 'ONEPOOL_ERR_INVALID_ARGUMENT';
+}
+
+export class PoolClosedError extends InvalidRequestError {
+  override readonly code: string = 'ONEPOOL_ERR_POOL_CLOSED';
 }
 
 /** Thrown by `raiseForStatus()` (and by every call when `throwHttpErrors` is on) for 4xx and 5xx. */
@@ -126,16 +145,19 @@ const wireClasses = {
   ConnectError,
   ProxyError,
   ConnectionClosedError,
+  NotProcessedError,
   TLSError,
   ResponseError,
   TimeoutError,
   ConnectTimeoutError,
   ReadTimeoutError,
+  PoolTimeoutError,
   WorkerCrashedError,
   InvalidRequestError,
   InvalidURLError,
   InvalidHeaderError,
   InvalidArgumentError,
+  PoolClosedError,
 } as const;
 
 export type WireErrorName = keyof typeof wireClasses;

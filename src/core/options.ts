@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import { checkProxyOption, type ProxyOption } from './proxy.js';
-import { type ResolvedTransport, resolveTransport, type TLSOptions } from './transport-key.js';
+import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
@@ -21,7 +21,12 @@ export interface Timeouts {
   read?: number;
 }
 
-export interface RequestOptions {
+/** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
+export interface PoolRef {
+  readonly id: number;
+}
+
+export interface RequestOptions extends TransportOptions {
   /** Query parameters appended to the URL's own; arrays repeat the name. */
   params?: Params;
   /** Request headers; a name given twice in different case is an error. */
@@ -36,14 +41,8 @@ export interface RequestOptions {
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
-  /** TLS settings; connections are only shared between requests with equal settings. */
-  tls?: TLSOptions;
-  /**
-   * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
-   * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
-   * read at each request. See docs/proxy.md.
-   */
-  proxy?: ProxyOption;
+  /** A private pool (from `createPool`) instead of the process-wide one. */
+  pool?: PoolRef;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000 };
@@ -62,6 +61,8 @@ export interface PreparedRequest {
   transport: ResolvedTransport;
   /** the `proxy` option as given; the route is chosen per exchange, from the exchange's URL */
   proxy: ProxyOption | undefined;
+  /** 0 for the process-wide pool, else a private pool's id */
+  pool: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -246,7 +247,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts.tls),
+    transport: resolveTransport(opts),
+    pool: opts.pool?.id ?? 0,
     proxy: opts.proxy,
   };
 }

@@ -12,6 +12,7 @@
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
  */
 import type { WireError } from './errors.js';
+import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
@@ -53,6 +54,8 @@ export interface WireRequest {
   transport: TransportConfig | undefined;
   /** the proxy for this exchange (part of `key`); absent for a direct connection */
   proxy?: WireProxy;
+  /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
+  pool: number;
 }
 
 export interface WireConnection {
@@ -81,13 +84,18 @@ export type CrashMode = 'exit' | 'throw';
 export type ToWorker =
   | { t: 'exchange'; req: WireRequest }
   | { t: 'cancel'; id: number }
-  | { t: 'stats'; id: number }
+  | { t: 'stats'; id: number; pool?: number }
+  /** sets a pool's policy (creating a private pool on first sight); answered with 'ok' */
+  | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }
+  /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
+  | { t: 'close-pool'; id: number; pool: number }
   | { t: 'crash'; how: CrashMode; afterMs: number };
 
 export type FromWorker =
   | WireResponse
   | { t: 'error'; id: number; error: WireError }
-  | { t: 'stats'; id: number; stats: PoolStats };
+  | { t: 'stats'; id: number; stats: PoolStats }
+  | { t: 'ok'; id: number };
 
 /** What the worker receives in workerData. */
 export interface WorkerData {

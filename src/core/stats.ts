@@ -10,20 +10,24 @@ export interface Counters {
   idle: number;
   /** open connections with at least one exchange in flight */
   busy: number;
-  /** exchanges on a connection now */
+  /** exchanges on a connection now (on HTTP/2, the active streams) */
   running: number;
-  /** exchanges waiting for a connection now */
+  /** exchanges waiting for a connection (or, on HTTP/2, for a stream slot) now */
   queued: number;
   /** connections opened since the worker started */
   opened: number;
+  /** connections that closed while idle (keep-alive expiry, eviction under the cap, or the server) */
+  closedIdle: number;
   /** exchanges that ran on a connection an earlier exchange had used, since the worker started */
   reused: number;
   /** exchanges finished (response or error) since the worker started */
   exchanges: number;
+  /** HTTP/2 streams replayed on a new connection after GOAWAY or REFUSED_STREAM */
+  replayed: number;
 }
 
 export interface KeyStats extends Counters {
-  /** the pool key: origin, plus '#digest' when the transport configuration is not the default */
+  /** the pool key: origin, plus '#…' naming the transport configuration when it is not the default */
   key: string;
   origin: string;
   /** protocol of the most recently opened connection; null before the first */
@@ -31,6 +35,8 @@ export interface KeyStats extends Counters {
 }
 
 export interface PoolStats {
+  /** 0 for the process-wide pool, else the private pool's id */
+  pool: number;
   totals: Counters;
   keys: KeyStats[];
 }
@@ -42,18 +48,25 @@ export const zeroCounters = (): Counters => ({
   running: 0,
   queued: 0,
   opened: 0,
+  closedIdle: 0,
   reused: 0,
   exchanges: 0,
+  replayed: 0,
 });
 
-export const emptyStats = (): PoolStats => ({ totals: zeroCounters(), keys: [] });
+export const emptyStats = (pool = 0): PoolStats => ({ pool, totals: zeroCounters(), keys: [] });
 
-/** One line for logs and assertions: `onepool [h1 http://127.0.0.1:8080 — 1 conn, 0 running, 0 queued | opened 1, reused 4]`. */
+/**
+ * One line for logs and assertions, one part per key:
+ * `onepool [h2 https://a:443 — 1 conn, 37 streams, 0 queued | opened 1, reused 9999]`
+ * (HTTP/1.1 keys say `running` instead of `streams`).
+ */
 export function describeStats(stats: PoolStats): string {
   if (stats.keys.length === 0) return 'onepool [idle]';
   const parts = stats.keys.map(
     (k) =>
-      `${k.protocol ?? '--'} ${k.key} — ${k.open} conn, ${k.running} running, ${k.queued} queued | opened ${k.opened}, reused ${k.reused}`,
+      `${k.protocol ?? '--'} ${k.key} — ${k.open} conn, ${k.running} ${k.protocol === 'h2' ? 'streams' : 'running'}, ` +
+      `${k.queued} queued | opened ${k.opened}, reused ${k.reused}`,
   );
   return `onepool [${parts.join('; ')}]`;
 }

@@ -1,17 +1,19 @@
 /**
  * The pool key: which connections an exchange may use. Two exchanges share a connection only when
- * their origin and every transport-affecting option are equal, so a request made with
+ * their pool, origin and every transport-affecting option are equal, so a request made with
  * `tls: { verify: false }` can never leave an unverified connection behind for a verifying request
  * (the lesson of requests' CVE-2024-35195, curl's CVE-2022-27782).
  *
- * The registry below is typed over every option of {@link TLSOptions}: adding an option without
- * deciding whether it splits pools does not compile.
+ * The registries below are typed over every option of {@link TLSOptions} and {@link TransportOptions}:
+ * adding an option without deciding whether it splits pools does not compile.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
-import type { WireProxy } from './proxy.js';
+import type { ProxyOption, WireProxy } from './proxy.js';
 
 export type PEM = string | Uint8Array;
+export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 
 export interface TLSOptions {
   /** Verify the server's certificate chain and name. Default true. */
@@ -25,39 +27,82 @@ export interface TLSOptions {
   /** SNI and certificate name to use instead of the URL's host. */
   servername?: string;
   /** Lowest TLS version accepted. */
-  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  minVersion?: TLSVersion;
+  /** Highest TLS version offered. */
+  maxVersion?: TLSVersion;
+  /** OpenSSL cipher list (TLS 1.2 and below), e.g. 'ECDHE-RSA-AES128-GCM-SHA256'. */
+  ciphers?: string;
 }
 
-/** How each option treats the pool: every transport option must be listed. */
-const registry: { readonly [K in keyof Required<TLSOptions>]: 'splits-pool' | 'does-not-split' } = {
+/** Every option that affects how a connection is made. */
+export interface TransportOptions {
+  /** TLS settings; connections are only shared between requests with equal settings. */
+  tls?: TLSOptions;
+  /**
+   * HTTP/2 use. `true` (default): offered through ALPN on https, HTTP/1.1 on http. `false`: HTTP/1.1
+   * only. `'prior-knowledge'`: HTTP/2 without negotiation, also on plain http (h2c).
+   */
+  http2?: boolean | 'prior-knowledge';
+  /** Local interface address to connect from. */
+  localAddress?: string;
+  /**
+   * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
+   * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
+   * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See docs/proxy.md.
+   */
+  proxy?: ProxyOption;
+}
+
+type Classification = 'splits-pool' | 'does-not-split';
+
+/** How each TLS option treats the pool: every TLS option must be listed. */
+const tlsRegistry: { readonly [K in keyof Required<TLSOptions>]: Classification } = {
   verify: 'splits-pool',
   ca: 'splits-pool',
   cert: 'splits-pool',
   key: 'splits-pool',
   servername: 'splits-pool',
   minVersion: 'splits-pool',
+  maxVersion: 'splits-pool',
+  ciphers: 'splits-pool',
 };
 
-/** The transport configuration as it crosses to the worker: PEMs as strings, nothing optional left to guess. */
+/** How each transport option treats the pool: every transport option must be listed. */
+export const transportRegistry: { readonly [K in keyof Required<TransportOptions>]: Classification } = {
+  tls: 'splits-pool',
+  http2: 'splits-pool',
+  localAddress: 'splits-pool',
+  proxy: 'splits-pool',
+};
+
+export interface WireTLS {
+  rejectUnauthorized: boolean;
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  servername?: string;
+  minVersion?: TLSVersion;
+  maxVersion?: TLSVersion;
+  ciphers?: string;
+}
+
+/** The transport configuration as it crosses to the worker: PEMs as strings, nothing left to guess. */
 export interface TransportConfig {
-  tls: {
-    rejectUnauthorized: boolean;
-    ca?: string[];
-    cert?: string;
-    key?: string;
-    servername?: string;
-    minVersion?: 'TLSv1.2' | 'TLSv1.3';
-  };
+  tls: WireTLS;
+  http2: boolean | 'prior-knowledge';
+  localAddress?: string;
 }
 
 export interface ResolvedTransport {
-  /** '' for the default configuration, else a digest of every field that splits the pool */
+  /** '' for the default configuration, else a text naming every field that splits the pool */
   id: string;
   config: TransportConfig | undefined;
 }
 
+const DEFAULT_TLS: WireTLS = { rejectUnauthorized: true };
 const DEFAULT: ResolvedTransport = { id: '', config: undefined };
-const cache = new WeakMap<TLSOptions, ResolvedTransport>();
+const tlsCache = new WeakMap<TLSOptions, { id: string; tls: WireTLS }>();
+const resolvedCache = new Map<string, ResolvedTransport>();
 
 const pemText = (pem: PEM, what: string): string => {
   if (typeof pem === 'string') return pem;
@@ -66,43 +111,83 @@ const pemText = (pem: PEM, what: string): string => {
   throw new InvalidArgumentError(`tls.${what} must be a PEM string or bytes`);
 };
 
-/** Resolves TLS options once per options object (cached), so the per-request cost is a WeakMap lookup. */
-export function resolveTransport(tls: TLSOptions | undefined): ResolvedTransport {
-  if (tls === undefined) return DEFAULT;
-  const hit = cache.get(tls);
+const TLS_VERSIONS = new Set(['TLSv1.2', 'TLSv1.3']);
+
+function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
+  if (tls === undefined) return { id: '', tls: DEFAULT_TLS };
+  const hit = tlsCache.get(tls);
   if (hit) return hit;
   for (const name of Object.keys(tls)) {
-    if (!(name in registry)) throw new InvalidArgumentError(`unknown tls option: ${name}`);
+    if (!(name in tlsRegistry)) throw new InvalidArgumentError(`unknown tls option: ${name}`);
   }
-  const config: TransportConfig = { tls: { rejectUnauthorized: tls.verify !== false } };
+  const out: WireTLS = { rejectUnauthorized: tls.verify !== false };
   if (tls.ca !== undefined) {
     const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca as PEM];
-    config.tls.ca = list.map((pem) => pemText(pem, 'ca'));
+    out.ca = list.map((pem) => pemText(pem, 'ca'));
   }
-  if (tls.cert !== undefined) config.tls.cert = pemText(tls.cert, 'cert');
-  if (tls.key !== undefined) config.tls.key = pemText(tls.key, 'key');
-  if (tls.servername !== undefined) config.tls.servername = tls.servername;
-  if (tls.minVersion !== undefined) config.tls.minVersion = tls.minVersion;
-  const isDefault = Object.keys(config.tls).length === 1 && config.tls.rejectUnauthorized;
-  const resolved: ResolvedTransport = isDefault
-    ? DEFAULT
-    : { id: createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16), config };
-  cache.set(tls, resolved);
+  if (tls.cert !== undefined) out.cert = pemText(tls.cert, 'cert');
+  if (tls.key !== undefined) out.key = pemText(tls.key, 'key');
+  for (const name of ['servername', 'ciphers'] as const) {
+    const value = tls[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '')
+      throw new InvalidArgumentError(`tls.${name} must be a non-empty string`);
+    out[name] = value;
+  }
+  for (const name of ['minVersion', 'maxVersion'] as const) {
+    const value = tls[name];
+    if (value === undefined) continue;
+    if (!TLS_VERSIONS.has(value))
+      throw new InvalidArgumentError(`tls.${name} must be 'TLSv1.2' or 'TLSv1.3'`);
+    out[name] = value;
+  }
+  const isDefault = Object.keys(out).length === 1 && out.rejectUnauthorized;
+  const resolved = isDefault
+    ? { id: '', tls: DEFAULT_TLS }
+    : { id: createHash('sha256').update(JSON.stringify(out)).digest('hex').slice(0, 16), tls: out };
+  tlsCache.set(tls, resolved);
   return resolved;
 }
 
 /**
- * How the options beside `tls` that shape a connection treat the pool. The proxy splits it: its URL,
- * credentials and TLS settings are all in its id, so a tunnel to one origin is never used for
- * another, and two proxies or two sets of credentials never share a connection.
+ * Resolves the transport options of one call. The TLS part is cached per options object and the
+ * whole per distinct key, so the per-request cost is a WeakMap and a Map lookup.
  */
-export const transportRegistry: { readonly [K in 'tls' | 'proxy']: 'splits-pool' | 'does-not-split' } = {
-  tls: 'splits-pool',
-  proxy: 'splits-pool',
-};
+export function resolveTransport(opts: TransportOptions): ResolvedTransport {
+  const tls = resolveTLS(opts.tls);
+  const http2 = opts.http2 ?? true;
+  if (http2 !== true && http2 !== false && http2 !== 'prior-knowledge')
+    throw new InvalidArgumentError("http2 must be true, false or 'prior-knowledge'");
+  const local = opts.localAddress;
+  if (local !== undefined && isIP(local) === 0)
+    throw new InvalidArgumentError('localAddress must be an IP address');
+  if (tls.id === '' && http2 === true && local === undefined) return DEFAULT;
+  const parts = [tls.id && `tls=${tls.id}`, http2 !== true && `h2=${http2}`, local && `local=${local}`];
+  const id = parts.filter(Boolean).join(',');
+  let resolved = resolvedCache.get(id);
+  if (!resolved) {
+    const config: TransportConfig = { tls: tls.tls, http2 };
+    if (local !== undefined) config.localAddress = local;
+    resolved = { id, config };
+    // Bounded: distinct configurations are few in practice; the bound only stops pathological growth.
+    if (resolvedCache.size > 1000) resolvedCache.clear();
+    resolvedCache.set(id, resolved);
+  }
+  return resolved;
+}
 
-/** The pool key of one exchange; a proxied key reads `origin via proxy`, credentials as a digest. */
-export function poolKey(origin: string, transport: ResolvedTransport, proxy?: WireProxy): string {
-  const base = transport.id === '' ? origin : `${origin}#${transport.id}`;
+/**
+ * The pool key of one exchange: pool id (0 = the global pool), origin, transport configuration, and
+ * the proxy (`origin via proxy`, credentials as a keyed digest), so a tunnel to one origin is never
+ * used for another and two proxies or two sets of credentials never share a connection.
+ */
+export function poolKey(
+  pool: number,
+  origin: string,
+  transport: ResolvedTransport,
+  proxy?: WireProxy,
+): string {
+  const base0 = pool === 0 ? origin : `pool${pool}:${origin}`;
+  const base = transport.id === '' ? base0 : `${base0}#${transport.id}`;
   return proxy === undefined ? base : `${base} via ${proxy.id}`;
 }

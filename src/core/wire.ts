@@ -32,8 +32,9 @@ export function exchangeMessage(req: PreparedRequest, id: number): ToWorker & { 
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.url.origin, req.transport, proxy),
+      key: poolKey(req.pool, req.url.origin, req.transport, proxy),
       transport: req.transport.config,
+      pool: req.pool,
     } as WireRequest,
   };
   if (proxy !== undefined) message.req.proxy = proxy;

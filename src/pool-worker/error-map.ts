@@ -34,6 +34,10 @@ const TLS_CODES = new Set([
 ]);
 
 const rules: Rule[] = [
+  // onepool's own pool errors (pool.ts, h2.ts), carrying their final message
+  [is('ONEPOOL_POOL_TIMEOUT'), 'PoolTimeoutError'],
+  [is('ONEPOOL_NOT_PROCESSED'), 'NotProcessedError'],
+  [is('ONEPOOL_POOL_CLOSED'), 'PoolClosedError'],
   [is('UND_ERR_CONNECT_TIMEOUT'), 'ConnectTimeoutError', 'connect timeout'],
   [is('UND_ERR_HEADERS_TIMEOUT'), 'ReadTimeoutError', 'read timeout: no response headers in time'],
   [is('UND_ERR_BODY_TIMEOUT'), 'ReadTimeoutError', 'read timeout: the body stalled'],
@@ -51,6 +55,14 @@ const rules: Rule[] = [
       'EADDRNOTAVAIL',
     ),
     'ConnectError',
+  ],
+  // llhttp's parse errors; undici leaves `code` unset for some of them.
+  [(_code, e) => e.name === 'HTTPParserError', 'ResponseError', undefined],
+  // An upgrade (101) nobody asked for: the server broke the protocol, the socket is gone.
+  [
+    (code, e) => code === 'UND_ERR_SOCKET' && e.message === 'bad upgrade',
+    'ResponseError',
+    'unsolicited 101 upgrade',
   ],
   [
     (code) =>

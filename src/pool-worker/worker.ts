@@ -18,7 +18,7 @@ import {
   type WorkerData,
 } from '../core/protocol.js';
 import { cancelExchange, startExchange } from './exchange.js';
-import { poolStats } from './pool.js';
+import { closePool, configurePool, poolStats } from './pool.js';
 
 const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;
 const control = new Int32Array(controlBuffer);
@@ -77,7 +77,16 @@ function handle(
       if (cancelExchange(message.id) && port === syncPort) syncEnded();
       return;
     case 'stats':
-      reply({ t: 'stats', id: message.id, stats: poolStats() });
+      reply({ t: 'stats', id: message.id, stats: poolStats(message.pool) });
+      return;
+    case 'configure':
+      configurePool(message.pool, message.options);
+      reply({ t: 'ok', id: message.id });
+      return;
+    case 'close-pool':
+      // Answered at once: idle connections close now, busy ones when their exchanges end.
+      closePool(message.pool).catch(() => {});
+      reply({ t: 'ok', id: message.id });
       return;
     case 'crash':
       // A timer, so a test can kill the worker while its own thread is blocked in a sync call.
@@ -105,7 +114,7 @@ asyncPort.on('message', (message: ToWorker) => {
 });
 
 syncPort.on('message', (message: ToWorker) => {
-  const expectsReply = message.t === 'exchange' || message.t === 'stats';
+  const expectsReply = 'id' in message && message.t !== 'cancel';
   if (expectsReply) syncStarted();
   handle(message, syncPort, (reply, transfer) => {
     try {

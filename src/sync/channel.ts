@@ -20,20 +20,38 @@ const UNRESPONSIVE_MS = 10_000;
 
 /** Posts one message and blocks until the reply with the same id arrives. */
 export function callSync(message: ToWorker & { id: number }, transfer: Transferable[] = []): FromWorker {
+  postSync(message, transfer);
+  return waitSync((id) => id === message.id);
+}
+
+/** Posts one message without waiting; pick the reply up with {@link waitSync}. */
+export function postSync(message: ToWorker, transfer: Transferable[] = []): void {
   const handle = workerHandle();
-  const control = handle.control;
-  let seen = Atomics.load(control, Control.SEQ);
   try {
     handle.syncPort.postMessage(message, transfer);
   } catch (error) {
     throw new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Blocks until a reply whose id `wanted` accepts arrives, and returns it. Replies nobody waits for
+ * (calls that were abandoned) are dropped. With `until` (a Date.now() deadline), returns undefined
+ * when it passes first.
+ */
+export function waitSync(wanted: (id: number) => boolean): FromWorker;
+export function waitSync(wanted: (id: number) => boolean, until: number): FromWorker | undefined;
+export function waitSync(wanted: (id: number) => boolean, until?: number): FromWorker | undefined {
+  const handle = workerHandle();
+  const control = handle.control;
+  // Read before draining the port: a reply posted after this read bumps the word and ends the wait.
+  let seen = Atomics.load(control, Control.SEQ);
   let beat = Atomics.load(control, Control.HEARTBEAT);
   let beatAt = Date.now();
   for (;;) {
     for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
       const reply = got.message as FromWorker;
-      if (reply.id === message.id) return reply;
+      if (wanted(reply.id)) return reply;
     }
     const state = Atomics.load(control, Control.STATE);
     if (state & STATE_EXITED) {
@@ -43,6 +61,7 @@ export function callSync(message: ToWorker & { id: number }, transfer: Transfera
       );
     }
     const now = Date.now();
+    if (until !== undefined && now >= until) return undefined;
     const heartbeat = Atomics.load(control, Control.HEARTBEAT);
     if (heartbeat !== beat) {
       beat = heartbeat;
@@ -53,7 +72,8 @@ export function callSync(message: ToWorker & { id: number }, transfer: Transfera
         'the pool worker stopped responding; the next request starts a new worker',
       );
     }
-    Atomics.wait(control, Control.SEQ, seen, SLICE_MS);
+    const slice = until === undefined ? SLICE_MS : Math.min(SLICE_MS, Math.max(1, until - now));
+    Atomics.wait(control, Control.SEQ, seen, slice);
     seen = Atomics.load(control, Control.SEQ);
   }
 }

@@ -4,36 +4,43 @@
  * talks to (the server could not answer while the thread is blocked).
  */
 import { Client } from '../async/client.js';
+import {
+  type AllOptions,
+  type AllRequest,
+  type AllResult,
+  allConcurrency,
+  allPolicies,
+} from '../core/all.js';
 import { Face } from '../core/face.js';
 import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
 import { send } from '../core/policy.js';
 import type { Response } from '../core/response.js';
-import { describeStats, emptyStats, type PoolStats } from '../core/stats.js';
-import { existingWorker, nextId } from '../pool-worker/handle.js';
-import { callSync } from './channel.js';
+import type { PoolStats } from '../core/stats.js';
+import { type PoolView, syncView } from '../pools.js';
+import { runSyncAll } from './all.js';
 import { runSync } from './driver.js';
-
-/** The pool as the sync face sees it. Reading stats never starts a worker. */
-export const syncPool = {
-  stats(): PoolStats {
-    if (!existingWorker()) return emptyStats();
-    const reply = callSync({ t: 'stats', id: nextId() });
-    return reply.t === 'stats' ? reply.stats : emptyStats();
-  },
-  describe(): string {
-    return describeStats(this.stats());
-  },
-};
 
 export class SyncClient extends Face<Response> {
   /** This client's defaults, applied under every call's own options. */
   readonly defaults: Readonly<RequestOptions>;
-  readonly pool = syncPool;
+  /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
+  readonly pool: PoolView<PoolStats, string>;
   #async: Client | undefined;
 
   constructor(defaults: RequestOptions = {}) {
     super();
     this.defaults = Object.freeze({ ...defaults });
+    this.pool = syncView(defaults.pool?.id ?? 0);
+  }
+
+  /**
+   * Sends many requests, up to `concurrency` in flight at once, from one blocking call (on HTTP/2
+   * they share one connection), and returns one result per request in the same order:
+   * `{ ok: true, response }` or `{ ok: false, error }` (an error in one request never loses the
+   * others). Throws only for bad arguments.
+   */
+  all(requests: readonly AllRequest[], options?: AllOptions): AllResult[] {
+    return runSyncAll(allPolicies(this.defaults, requests), allConcurrency(options));
   }
 
   request(method: string, url: string | URL, options?: RequestOptions): Response {

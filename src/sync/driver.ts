@@ -4,16 +4,18 @@ import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import { exchangeMessage, exchangeResult } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
+import { ensurePool } from '../pools.js';
 import { callSync } from './channel.js';
 
 export function exchangeSync(request: PreparedRequest): ExchangeResult {
+  ensurePool(request.pool);
   return exchangeResult(callSync(exchangeMessage(request, nextId())), request);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Sleeps without spinning a core. */
-const sleepSync = (ms: number): undefined => {
+export const sleepSync = (ms: number): undefined => {
   Atomics.wait(sleeper, 0, 0, ms);
   return undefined;
 };

@@ -2,17 +2,26 @@
 // thread). Started by servers.ts over IPC; plain JS so it starts without a TypeScript loader.
 // Every connection gets an id, echoed in `x-conn-id`, so tests can see reuse from the server's side.
 import { createServer as createHttp } from 'node:http';
-import { createSecureServer } from 'node:http2';
+import { createServer as createH2c, createSecureServer, constants as h2constants } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
 import { gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams } = JSON.parse(process.argv[2]);
+const { kind, cert, key, maxConcurrentStreams, ports = 1 } = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 let active = 0;
 let maxActive = 0;
 const open = new Set();
+// Most connections open at once. Measured after the event loop has seen every close that arrived
+// with the new connection, so a client that closes one connection and then opens another is not
+// counted twice.
+let maxOpen = 0;
 const seen = [];
+// GOAWAY fault (h2): once `after` /goaway streams are held on one session, send GOAWAY with the
+// id of the `keep`-th as last stream id, answer those up to it and refuse the others.
+let goaway = null;
+const held = [];
+const refused = new Map();
 
 function pattern(n) {
   const out = Buffer.allocUnsafe(n);
@@ -75,6 +84,30 @@ function route(req, res, body) {
       return setTimeout(() => send(res, 200, {}, 'slow'), Number(url.searchParams.get('ms') ?? 100));
     case 'hang':
       return; // accepts the request and never answers
+    case 'goaway':
+      if (!goaway || !req.stream) return send(res, 200, {}, `ok ${conn}`);
+      held.push({ req, res, conn });
+      if (held.length < goaway.after) return;
+      {
+        const streams = held.splice(0).sort((a, b) => a.req.stream.id - b.req.stream.id);
+        const last = streams[goaway.keep - 1].req.stream.id;
+        goaway = null;
+        streams[0].req.stream.session.goaway(h2constants.NGHTTP2_NO_ERROR, last);
+        for (const h of streams) {
+          if (h.req.stream.id <= last) send(h.res, 200, {}, `ok ${h.conn}`);
+          else h.req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
+        }
+      }
+      return;
+    case 'refuse': {
+      // REFUSED_STREAM for the first `times` requests with this ?key=, then an answer.
+      const name = url.searchParams.get('key');
+      const count = (refused.get(name) ?? 0) + 1;
+      refused.set(name, count);
+      if (req.stream && count <= Number(url.searchParams.get('times') ?? 1))
+        return req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
+      return send(res, 200, {}, `ok ${conn} after ${count - 1}`);
+    }
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
@@ -95,34 +128,60 @@ function handler(req, res) {
   req.on('end', () => route(req, res, Buffer.concat(chunks)));
 }
 
+const h2Settings = { maxConcurrentStreams: maxConcurrentStreams ?? 100 };
 const server =
-  kind === 'h2'
-    ? createSecureServer(
-        { cert, key, allowHTTP1: true, settings: { maxConcurrentStreams: maxConcurrentStreams ?? 100 } },
-        handler,
-      )
-    : kind === 'https'
-      ? createHttps({ cert, key }, handler)
-      : createHttp({ keepAliveTimeout: 10_000 }, handler);
+  kind === 'h2c'
+    ? createH2c({ settings: h2Settings }, handler)
+    : kind === 'h2'
+      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
+      : kind === 'https'
+        ? createHttps({ cert, key }, handler)
+        : createHttp({ keepAliveTimeout: 10_000 }, handler);
 
-server.on(kind === 'http' ? 'connection' : 'secureConnection', (socket) => {
+function countConnection(socket) {
   socket.connId = ++nextConn;
   open.add(socket);
-  socket.on('close', () => open.delete(socket));
-});
+  const gone = () => open.delete(socket);
+  socket.on('end', gone);
+  socket.on('close', gone);
+  setImmediate(() => {
+    maxOpen = Math.max(maxOpen, open.size);
+  });
+}
+server.on(kind === 'http' || kind === 'h2c' ? 'connection' : 'secureConnection', countConnection);
 
 process.on('message', (m) => {
   if (m === 'stats')
     process.send({
-      stats: { connections: nextConn, open: open.size, requests, maxActive, seen: seen.slice(-50) },
+      stats: { connections: nextConn, open: open.size, maxOpen, requests, maxActive, seen: seen.slice(-50) },
     });
   if (m === 'reset') {
     nextConn = 0;
     requests = 0;
     maxActive = 0;
+    maxOpen = 0;
     for (const s of open) s.destroy();
     process.send({ reset: true });
   }
 });
+process.on('message', (m) => {
+  if (m?.goaway) {
+    goaway = m.goaway;
+    process.send({ armed: true });
+  }
+});
 process.on('disconnect', () => process.exit(0));
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+// `ports` > 1: the same server (same counters) on several ports, i.e. several origins.
+const listening = [server];
+for (let i = 1; i < ports; i++) {
+  const extra = kind === 'http' ? createHttp({ keepAliveTimeout: 10_000 }, handler) : null;
+  if (!extra) throw new Error('several ports: http only');
+  extra.on('connection', countConnection);
+  listening.push(extra);
+}
+const bound = [];
+for (const s of listening)
+  s.listen(0, '127.0.0.1', () => {
+    bound.push(s.address().port);
+    if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
+  });

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface ServerStats {
   connections: number;
   open: number;
+  /** most connections open at once (across every port of the server) */
+  maxOpen: number;
   requests: number;
   maxActive: number;
   seen: { method: string; url: string; headers: Record<string, string | string[]> }[];
@@ -18,6 +20,8 @@ export interface ServerStats {
 export interface TestServer {
   /** e.g. http://127.0.0.1:PORT */
   origin: string;
+  /** every origin of the server (more than one with the `ports` option), sharing its counters */
+  origins: string[];
   url(path: string): string;
   /** PEM of the server's self-signed certificate (https and h2 only). */
   cert: string;
@@ -25,6 +29,8 @@ export interface TestServer {
   /** Zeroes the counters and closes every open connection. */
   reset(): Promise<void>;
   close(): Promise<void>;
+  /** h2 only: the next session that holds `after` /goaway streams gets GOAWAY with the `keep`-th as last stream. */
+  armGoaway(after: number, keep: number): Promise<void>;
 }
 
 let certs: { cert: string; key: string } | undefined;
@@ -61,7 +67,7 @@ export function selfSigned(): { cert: string; key: string } {
   return certs;
 }
 
-function ask<T>(child: ChildProcess, message: string, field: string): Promise<T> {
+function ask<T>(child: ChildProcess, message: string | object, field: string): Promise<T> {
   return new Promise((resolve) => {
     const on = (m: Record<string, unknown>) => {
       if (field in m) {
@@ -75,10 +81,11 @@ function ask<T>(child: ChildProcess, message: string, field: string): Promise<T>
 }
 
 export async function startServer(
-  kind: 'http' | 'https' | 'h2' = 'http',
-  options: { maxConcurrentStreams?: number } = {},
+  kind: 'http' | 'https' | 'h2' | 'h2c' = 'http',
+  options: { maxConcurrentStreams?: number; ports?: number } = {},
 ): Promise<TestServer> {
-  const tls = kind === 'http' ? { cert: '', key: '' } : selfSigned();
+  const plain = kind === 'http' || kind === 'h2c';
+  const tls = plain ? { cert: '', key: '' } : selfSigned();
   const child = fork(
     new URL('./server-process.mjs', import.meta.url),
     [JSON.stringify({ kind, ...tls, ...options })],
@@ -88,13 +95,17 @@ export async function startServer(
       execArgv: [],
     },
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    child.once('message', (m: { ports: number[] }) => resolve(m.ports));
     child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
   });
-  const origin = `${kind === 'http' ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const origins = ports.map((port) => `${plain ? 'http' : 'https'}://127.0.0.1:${port}`);
+  const origin = origins[0]!;
   return {
     origin,
+    origins,
+    armGoaway: (after, keep) =>
+      ask<boolean>(child, { goaway: { after, keep } }, 'armed').then(() => undefined),
     url: (path) => origin + path,
     cert: tls.cert,
     stats: () => ask<ServerStats>(child, 'stats', 'stats'),

@@ -1,0 +1,39 @@
+/**
+ * `all()`: many requests from one call, on both faces. Types and the parts both faces share; the
+ * async face runs lanes of promises, the sync face drives the policies itself (sync/all.ts).
+ */
+import { InvalidArgumentError } from './errors.js';
+import { mergeOptions, prepare, type RequestOptions } from './options.js';
+import { type Policy, send } from './policy.js';
+import type { Response } from './response.js';
+
+/** One request of an `all()` call: its URL, its method (default GET), and its own options. */
+export interface AllRequest extends RequestOptions {
+  url: string | URL;
+  method?: string;
+}
+
+export interface AllOptions {
+  /** Requests in flight at once. Default 16. */
+  concurrency?: number;
+}
+
+/** One result of an `all()` call, in the position of its request: a response, or the error that request threw. */
+export type AllResult = { ok: true; response: Response } | { ok: false; error: unknown };
+
+export const DEFAULT_ALL_CONCURRENCY = 16;
+
+export function allConcurrency(options: AllOptions | undefined): number {
+  const n = options?.concurrency ?? DEFAULT_ALL_CONCURRENCY;
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('concurrency must be an integer >= 1');
+  return n;
+}
+
+/** The policies of an `all()` call, made lazily (preparing a request may throw; that is its result). */
+export function allPolicies(defaults: RequestOptions, requests: readonly AllRequest[]): (() => Policy)[] {
+  if (!Array.isArray(requests)) throw new InvalidArgumentError('all() takes an array of requests');
+  return requests.map((item) => () => {
+    const { url, method = 'GET', ...options } = item;
+    return send(prepare(method, url, mergeOptions(defaults, options)));
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Opening one socket for a pool key: TCP, or TLS with the key's settings and an ALPN offer. Used for
+ * HTTP/2 connections and for the first connection to an https origin, whose ALPN answer decides
+ * whether the key runs on HTTP/2 or on undici's HTTP/1.1 (which opens its own later connections
+ * through the same settings, see pool.ts).
+ */
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { TransportConfig, WireTLS } from '../core/transport-key.js';
+
+/** A socket that never finishes its handshake is abandoned after this long (the exchange's own connect timeout is usually shorter). */
+export const SOCKET_CONNECT_TIMEOUT = 60_000;
+
+const DEFAULT_TLS: WireTLS = { rejectUnauthorized: true };
+
+/** The tls.connect options of a key, as undici's connector and our own connects both use them. */
+export function tlsOptions(transport: TransportConfig | undefined): Record<string, unknown> {
+  const tls = transport?.tls ?? DEFAULT_TLS;
+  const out: Record<string, unknown> = { ...tls };
+  if (transport?.localAddress) out.localAddress = transport.localAddress;
+  return out;
+}
+
+const bare = (hostname: string): string => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
+
+/**
+ * Connects to `origin` and calls back once the socket is ready to carry HTTP (after the TLS handshake
+ * on https). `alpn` is the protocol list offered on https.
+ */
+export function openSocket(
+  origin: URL,
+  transport: TransportConfig | undefined,
+  alpn: string[],
+  callback: (error: Error | null, socket?: Socket) => void,
+): void {
+  const host = bare(origin.hostname);
+  let done = false;
+  const finish = (error: Error | null, socket?: Socket) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    callback(error, socket);
+  };
+  let socket: Socket;
+  if (origin.protocol === 'https:') {
+    const tls = transport?.tls ?? DEFAULT_TLS;
+    const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+    const tlsSocket: TLSSocket = tlsConnect({
+      ...tlsOptions(transport),
+      host,
+      port: Number(origin.port) || 443,
+      servername,
+      ALPNProtocols: alpn,
+    });
+    tlsSocket.once('secureConnect', () => finish(null, tlsSocket));
+    socket = tlsSocket;
+  } else {
+    socket = netConnect({
+      host,
+      port: Number(origin.port) || 80,
+      ...(transport?.localAddress ? { localAddress: transport.localAddress } : {}),
+    });
+    socket.once('connect', () => finish(null, socket));
+  }
+  socket.setNoDelay(true);
+  socket.once('error', (error) => finish(error));
+  const timer = setTimeout(() => {
+    const error = Object.assign(new Error(`connect to ${origin.origin} timed out`), {
+      code: 'UND_ERR_CONNECT_TIMEOUT',
+    });
+    socket.destroy(error);
+    finish(error);
+  }, SOCKET_CONNECT_TIMEOUT);
+}

@@ -1,0 +1,268 @@
+/**
+ * HTTP/2 for one pool key, on node:http2: one connection per key, shared by every exchange, with
+ * streams gated by the server's SETTINGS_MAX_CONCURRENT_STREAMS and the pool's own cap (exchanges
+ * beyond both wait here, in order). A new connection is opened when the current one goes away.
+ *
+ * It drives the same undici-style handler as the HTTP/1.1 path (onConnect, onHeaders, onData,
+ * onComplete, onError), so an exchange does not know which protocol carried it.
+ *
+ * Streams the server did not process are replayed once on a new connection, before any byte of
+ * them reached the handler:
+ * - REFUSED_STREAM (RFC 9113 §8.7: not processed), any method;
+ * - above a GOAWAY's last stream id: idempotent methods only; others fail with NotProcessedError
+ *   (retryable: the server says it did not process them, but the caller decides).
+ */
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  constants,
+  connect as h2connect,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import { attach, type Connection, detach, type Handler, type KeyEntry, poolError } from './pool.js';
+
+// Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
+const STREAM_WINDOW = 256 * 1024;
+const SESSION_WINDOW = 512 * 1024;
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+// Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+interface Pending {
+  options: Dispatcher.DispatchOptions;
+  handler: Handler;
+  replays: number;
+}
+
+interface Session {
+  readonly session: ClientHttp2Session;
+  readonly connection: Connection;
+  /** true once the server's first SETTINGS arrived: before that its stream limit is unknown */
+  ready: boolean;
+  /** streams open now */
+  active: number;
+  limit: number;
+  /** the last stream id of a received GOAWAY; no new streams once set */
+  goaway: number | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+export class H2Origin {
+  readonly #entry: KeyEntry;
+  readonly #queue: Pending[] = [];
+  readonly #sessions = new Set<Session>();
+  #connecting = false;
+
+  constructor(entry: KeyEntry) {
+    this.#entry = entry;
+  }
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Handler): void {
+    this.#queue.push({ options, handler, replays: 0 });
+    this.pump();
+  }
+
+  /** Starts queued exchanges on free stream slots; opens a connection when none can take them. */
+  pump(): void {
+    const cap = this.#entry.pool.options.maxConcurrentStreams;
+    while (this.#queue.length > 0) {
+      let best: Session | undefined;
+      for (const s of this.#sessions) {
+        if (!s.ready || s.goaway !== undefined || s.session.closed || s.session.destroyed) continue;
+        if (s.active < Math.min(s.limit, cap) && (!best || s.active < best.active)) best = s;
+      }
+      if (!best) break;
+      this.#start(this.#queue.shift()!, best);
+    }
+    if (this.#queue.length > 0 && !this.#connecting && !this.#hasLiveSession()) this.#open();
+  }
+
+  #hasLiveSession(): boolean {
+    for (const s of this.#sessions) if (s.goaway === undefined && !s.session.closed) return true;
+    return false;
+  }
+
+  #open(): void {
+    this.#connecting = true;
+    const entry = this.#entry;
+    const failQueue = (error: Error) => {
+      this.#connecting = false;
+      for (const p of this.#queue.splice(0)) p.handler.onError?.(error);
+    };
+    entry.pool.acquire((release) => {
+      entry.openSocket(['h2'], (error, socket) => {
+        if (error || !socket) {
+          release();
+          return failQueue(error ?? new Error('no socket'));
+        }
+        this.#connecting = false;
+        this.adopt(socket, release);
+      });
+    }, failQueue);
+  }
+
+  /** Runs HTTP/2 over a connected socket (TLS with ALPN h2, or TCP for prior knowledge). */
+  adopt(socket: Socket, release: () => void): void {
+    const session = h2connect(this.#entry.origin, {
+      createConnection: () => socket,
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
+    });
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+    const s: Session = {
+      session,
+      connection: this.#entry.track('h2', () => session.close()),
+      ready: false,
+      active: 0,
+      limit: Number.POSITIVE_INFINITY,
+      goaway: undefined,
+      idleTimer: undefined,
+    };
+    this.#sessions.add(s);
+    session.on('remoteSettings', (settings) => {
+      s.limit = settings.maxConcurrentStreams ?? Number.POSITIVE_INFINITY;
+      s.ready = true;
+      this.#idle(s);
+      this.pump();
+    });
+    session.on('goaway', (_code, lastStreamID) => {
+      s.goaway = lastStreamID;
+      this.pump();
+    });
+    // Errors reach the streams, which report them; the session's own error needs a listener.
+    session.on('error', () => {});
+    session.once('close', () => {
+      clearTimeout(s.idleTimer);
+      this.#sessions.delete(s);
+      this.#entry.untrack(s.connection);
+      release();
+      this.pump();
+    });
+  }
+
+  #idle(s: Session): void {
+    clearTimeout(s.idleTimer);
+    if (s.active > 0) return;
+    s.idleTimer = setTimeout(() => {
+      if (s.active === 0) s.session.close();
+    }, this.#entry.pool.options.keepAliveTimeout);
+  }
+
+  #start(p: Pending, s: Session): void {
+    const { options, handler } = p;
+    let stream: ClientHttp2Stream | undefined;
+    let abortedWith: Error | undefined;
+    handler.onConnect?.((reason) => {
+      abortedWith = (reason as Error | undefined) ?? new Error('aborted');
+      stream?.close(constants.NGHTTP2_CANCEL);
+    });
+    if (abortedWith) return; // the exchange ended while it waited; it has done its own accounting
+    attach(handler, s.connection);
+    clearTimeout(s.idleTimer);
+    s.active++;
+    const method = options.method;
+    const body = options.body as Uint8Array | null | undefined;
+    const headers: OutgoingHttpHeaders = {
+      ':method': method,
+      ':path': options.path,
+      ':scheme': this.#entry.url.protocol === 'https:' ? 'https' : 'http',
+      ':authority': this.#entry.url.host,
+    };
+    const flat = options.headers as string[] | undefined;
+    if (flat) {
+      for (let i = 0; i < flat.length; i += 2) {
+        const name = flat[i]!.toLowerCase();
+        if (HOP_BY_HOP.has(name)) continue;
+        if (name === 'host') headers[':authority'] = flat[i + 1]!;
+        else {
+          const prev = headers[name];
+          headers[name] =
+            prev === undefined ? flat[i + 1]! : ([] as string[]).concat(prev as string, flat[i + 1]!);
+        }
+      }
+    }
+    const hasBody = !!body && body.byteLength > 0;
+    try {
+      stream = s.session.request(headers, { endStream: !hasBody });
+    } catch {
+      // The session stopped taking streams (closing): nothing was sent, so it goes back in line.
+      s.active--;
+      s.goaway ??= 0;
+      detach(handler);
+      this.#queue.unshift(p);
+      return;
+    }
+    if (hasBody) stream.end(body);
+    let responded = false;
+    let completed = false;
+    let failure: Error | undefined;
+    stream.on('response', (h: IncomingHttpHeaders) => {
+      responded = true;
+      const raw: string[] = [];
+      for (const name of Object.keys(h)) {
+        if (name.charCodeAt(0) === 58 /* ':' */) continue;
+        const value = h[name];
+        if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+        else if (value !== undefined) raw.push(name, String(value));
+      }
+      handler.onHeaders?.(Number(h[':status']), raw as unknown as Buffer[], () => stream?.resume(), '');
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (handler.onData?.(chunk) === false) stream?.pause();
+    });
+    stream.on('end', () => {
+      completed = true;
+      handler.onComplete?.([]);
+    });
+    stream.on('error', (error) => {
+      failure = error;
+    });
+    stream.on('close', () => {
+      s.active--;
+      this.#idle(s);
+      if (!completed && !abortedWith) {
+        const refused = stream!.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+        const aboveGoaway = s.goaway !== undefined && (stream!.id ?? Infinity) > s.goaway;
+        if (!responded && (refused || aboveGoaway)) this.#unprocessed(p, s, aboveGoaway);
+        else
+          handler.onError?.(
+            failure ??
+              poolError('ERR_HTTP2_STREAM_ERROR', `HTTP/2 stream closed with code ${stream!.rstCode}`),
+          );
+      }
+      this.pump();
+    });
+  }
+
+  /** A stream the server did not process: replay it once, or fail it with a retryable error. */
+  #unprocessed(p: Pending, s: Session, goaway: boolean): void {
+    const method = p.options.method;
+    detach(p.handler);
+    if (p.replays === 0 && (!goaway || IDEMPOTENT.has(method))) {
+      p.replays++;
+      this.#entry.replayed++;
+      this.#queue.unshift(p);
+      return;
+    }
+    const why = goaway
+      ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
+      : 'the server refused the stream again (REFUSED_STREAM)';
+    p.handler.onError?.(
+      poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.#queue.splice(0))
+      p.handler.onError?.(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
+    await Promise.all(
+      [...this.#sessions].map(
+        (s) =>
+          new Promise<void>((resolve) => (s.session.closed ? resolve() : s.session.close(() => resolve()))),
+      ),
+    );
+  }
+}
