@@ -284,7 +284,10 @@ export class KeyEntry {
 
   /** A socket to the origin (through the key's proxy when it has one), TLS done, ALPN offered. */
   openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void {
-    if (!this.proxy) return openSocket(this.url, this.transport, alpn, callback);
+    if (!this.proxy) {
+      openSocket(this.url, this.transport, alpn, callback);
+      return;
+    }
     const connect = tunnelConnector(this.proxy, tlsOptions(this.transport), alpn, SOCKET_CONNECT_TIMEOUT);
     const { hostname, protocol, port } = this.url;
     connect(
