@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import type { ProgressCallback } from './progress.js';
+import { checkProxyOption, type ProxyOption } from './proxy.js';
 import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
 
@@ -78,6 +79,8 @@ export interface PreparedRequest {
   readTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
+  /** the `proxy` option as given; the route is chosen per exchange, from the exchange's URL */
+  proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
 }
@@ -268,6 +271,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
   if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
   const timeouts = resolveTimeouts(opts.timeout);
+  checkProxyOption(opts.proxy);
   return {
     method: upper,
     url,
@@ -282,6 +286,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     throwHttpErrors: opts.throwHttpErrors === true,
     transport: resolveTransport(opts),
     pool: opts.pool?.id ?? 0,
+    proxy: opts.proxy,
   };
 }
 
