@@ -5,6 +5,7 @@
  * OnepoolError                         ONEPOOL_ERR
  * ├── RequestError                     the exchange failed; `request` says which one
  * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
  * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before any response byte;
  * │   │                                                               a non-idempotent request was not replayed (safe to retry)
@@ -69,6 +70,15 @@ export class RequestError extends OnepoolError {
 
 export class ConnectError extends RequestError {
   override readonly code: string = 'ONEPOOL_ERR_CONNECT';
+}
+/**
+ * The proxy did not give a way to the origin: CONNECT answered with anything but 2xx (or with bytes
+ * after its answer), a forward proxy answered 407, or a SOCKS5 handshake failed. Nothing was sent to
+ * the origin. `status` is the proxy's HTTP status when it gave one.
+ */
+export class ProxyError extends ConnectError {
+  override readonly code: string = 'ONEPOOL_ERR_PROXY';
+  status: number | undefined;
 }
 export class ConnectionClosedError extends RequestError {
   override readonly code: string = 'ONEPOOL_ERR_CONNECTION_CLOSED';
@@ -176,6 +186,7 @@ const wireClasses = {
   OnepoolError,
   RequestError,
   ConnectError,
+  ProxyError,
   ConnectionClosedError,
   NotProcessedError,
   TLSError,
@@ -201,13 +212,17 @@ export interface WireError {
   message: string;
   causeCode?: string | undefined;
   causeMessage?: string | undefined;
+  /** ProxyError: the proxy's HTTP status */
+  status?: number | undefined;
 }
 
 export function toWire(error: OnepoolError): WireError {
   const name = (
     error.constructor.name in wireClasses ? error.constructor.name : 'OnepoolError'
   ) as WireErrorName;
-  return { name, message: error.message, causeCode: error.causeCode };
+  const wire: WireError = { name, message: error.message, causeCode: error.causeCode };
+  if (error instanceof ProxyError) wire.status = error.status;
+  return wire;
 }
 
 /** Rebuilds the error class on the caller's side; the stack is the caller's. */
@@ -219,5 +234,6 @@ export function fromWire(wire: WireError, request?: ErrorRequestInfo): OnepoolEr
       : undefined;
   const error = new Class(wire.message, { cause, causeCode: wire.causeCode });
   if (error instanceof RequestError && request) error.request = request;
+  if (error instanceof ProxyError) error.status = wire.status;
   return error;
 }

@@ -9,6 +9,7 @@ import { joinBaseURL } from './base-url.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import { type Hooks, mergeHooks } from './hooks.js';
 import type { ProgressCallback } from './progress.js';
+import { checkProxyOption, type ProxyOption } from './proxy.js';
 import type { RetryOptions } from './retry.js';
 import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
@@ -111,6 +112,8 @@ export interface PreparedRequest {
   decompress: boolean;
   /** bytes; 0: no limit */
   maxResponseSize: number;
+  /** the `proxy` option as given; the route is chosen per exchange, from the exchange's URL */
+  proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
 }
@@ -311,6 +314,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   if (typeof maxResponseSize !== 'number' || !(maxResponseSize >= 0))
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
   const timeouts = resolveTimeouts(opts.timeout);
+  checkProxyOption(opts.proxy);
   return {
     method: upper,
     url,
@@ -327,6 +331,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     pool: opts.pool?.id ?? 0,
     decompress,
     maxResponseSize,
+    proxy: opts.proxy,
   };
 }
 

@@ -19,6 +19,7 @@
  */
 import type { WireError } from './errors.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 
@@ -61,6 +62,8 @@ export interface WireRequest {
   decompress: boolean;
   /** bytes of (decoded) body at most; 0 disables */
   maxResponseSize: number;
+  /** the proxy for this exchange (part of `key`); absent for a direct connection */
+  proxy?: WireProxy;
   /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
   pool: number;
   /** answer with head / chunk / end instead of one `response` */

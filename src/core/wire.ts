@@ -6,14 +6,16 @@ import {
   AbortedError,
   ConnectionClosedError,
   fromWire,
+  InvalidHeaderError,
   NotProcessedError,
   type RequestError,
   ResponseError,
   TotalTimeoutError,
 } from './errors.js';
-import type { PreparedRequest } from './options.js';
+import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
 import type { FromWorker, ToWorker, WireRequest } from './protocol.js';
+import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
 
 /**
@@ -22,6 +24,11 @@ import { poolKey } from './transport-key.js';
  */
 export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ToWorker & { id: number } {
   const body = req.body;
+  // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
+  const proxy = proxyFor(req.proxy, req.url);
+  // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
+  if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
+    throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
   const message = {
     t: 'exchange' as const,
     id,
@@ -34,7 +41,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.pool, req.url.origin, req.transport),
+      key: poolKey(req.pool, req.url.origin, req.transport, proxy),
       transport: req.transport.config,
       decompress: req.decompress,
       maxResponseSize: req.maxResponseSize,
@@ -45,6 +52,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
   if (stream) message.req.stream = true;
   if (req.upload) message.req.upload = req.upload.wire;
   if (req.onUploadProgress) message.req.uploadProgress = true;
+  if (proxy !== undefined) message.req.proxy = proxy;
   return message;
 }
 

@@ -214,7 +214,7 @@ export function startExchange(req: WireRequest, reply: Reply): void {
     reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
     return;
   }
-  const entry = entryFor(pool, req.key, req.origin, req.transport);
+  const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);
