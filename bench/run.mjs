@@ -1,0 +1,449 @@
+// onepool benchmark: how onepool's two faces (sync via Atomics, async via MessagePort, one pool in one worker
+// thread) compare with the clients people use today, on loopback servers in another process.
+// Clients of a scenario are interleaved in round-robin blocks in one run, so machine drift hits them all alike;
+// every ratio is taken against undici used directly in the same thread, measured in the same run.
+// Usage: node bench/run.mjs [--quick] [--no-pin]      env ONEPOOL_DIST=path/to/dist/index.js
+import { execSync, fork, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ARGS = process.argv.slice(2);
+const QUICK = ARGS.includes('--quick');
+const CFG = QUICK
+  ? { blocks: 3, blockMs: 350, warmMs: 150, slowPerBlock: 10, spawns: 3 }
+  : { blocks: 6, blockMs: 600, warmMs: 300, slowPerBlock: 20, spawns: 7 };
+const MAX_PER_BLOCK = 50_000; // count bound for every block, next to the time bound
+const HANG_MS = 15_000; // a block that has not finished this long after its time bound is reported as failed
+
+// 0. Install bench deps if needed, then re-exec pinned to CPU 0 (servers go to CPU 1) with --expose-gc.
+if (!process.env.ONEPOOL_BENCH_CHILD) {
+  if (!existsSync(join(BENCH, 'node_modules'))) {
+    execSync('npm install --no-audit --no-fund', { cwd: BENCH, stdio: 'inherit' });
+  }
+  const canPin =
+    !ARGS.includes('--no-pin') &&
+    os.cpus().length >= 2 &&
+    spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  const nodeArgs = ['--expose-gc', fileURLToPath(import.meta.url), ...ARGS];
+  const [cmd, argv] = canPin
+    ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const env = { ...process.env, ONEPOOL_BENCH_CHILD: canPin ? 'pinned' : 'unpinned' };
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env });
+  process.exit(r.status ?? 1);
+}
+
+const PINNED = process.env.ONEPOOL_BENCH_CHILD === 'pinned';
+const DIST = resolve(BENCH, process.env.ONEPOOL_DIST || '../dist/index.js');
+const C = await import('./clients.mjs');
+const { fmtTime, median, scenarioTable, summarize, markdownTable } = await import('./stats.mjs');
+const now = () => process.hrtime.bigint();
+const shortError = (e) =>
+  String(e?.code ? `${e.code}: ${e.message}` : e?.message || e)
+    .replace(/[|\n\r]+/g, ' ')
+    .slice(0, 140);
+
+// 1. Servers in their own process, pinned to CPU 1.
+const server = fork(
+  join(BENCH, 'server.mjs'),
+  [],
+  PINNED ? { execPath: 'taskset', execArgv: ['-c', '1', process.execPath] } : {},
+);
+const pending = new Map();
+let nextId = 0;
+const ready = new Promise((res, rej) => {
+  server.on('message', (m) => {
+    if (m.type === 'ready') res(m);
+    else if (m.type === 'counts') pending.get(m.id)?.(m.counts);
+  });
+  server.on('exit', (code) => rej(new Error(`server exited (${code})`)));
+  setTimeout(() => rej(new Error('server not ready in 20 s')), 20_000).unref();
+});
+const srv = await ready;
+const counts = () =>
+  new Promise((res) => {
+    const id = nextId++;
+    pending.set(id, (c) => {
+      pending.delete(id);
+      res(c);
+    });
+    server.send({ cmd: 'counts', id });
+  });
+// Connections opened between two counter snapshots, for one server ('http' | 'h2' | 'nginx').
+function connDiff(key, a, b) {
+  if (key !== 'h2') return a[key] == null || b[key] == null ? null : b[key] - a[key];
+  return Object.fromEntries(Object.keys(b.h2).map((p) => [p, b.h2[p] - (a.h2[p] || 0)]));
+}
+function addConns(acc, d) {
+  if (d == null || acc === null) return null; // unknown stays unknown
+  if (typeof d === 'number') return acc + d;
+  const out = { ...acc };
+  for (const [p, n] of Object.entries(d)) out[p] = (out[p] || 0) + n;
+  return out;
+}
+function fmtConns(c) {
+  if (c == null) return '?';
+  if (typeof c === 'number') return String(c);
+  const parts = Object.entries(c).filter(([, n]) => n > 0);
+  return parts.length ? parts.map(([p, n]) => `${n} ${p}`).join(' + ') : '0';
+}
+
+// 2. One timed block: `concurrency` loops issue requests until the count or time bound, each request timed.
+async function runBlock(client, url, { concurrency = 1, ms, max, expect, after }) {
+  const lat = [];
+  let issued = 0;
+  const t0 = now();
+  const deadline = t0 + BigInt(ms) * 1_000_000n;
+  if (client.sync) {
+    while (issued < max && now() < deadline) {
+      issued++;
+      const s = now();
+      const n = client.get(url);
+      lat.push(Number(now() - s));
+      if (n !== expect) throw new Error(`body ${n} bytes, expected ${expect}`);
+    }
+    return { lat, elapsedNs: Number(now() - t0) };
+  }
+  let failed = null;
+  const loop = async () => {
+    while (!failed && issued < max && now() < deadline) {
+      issued++;
+      const s = now();
+      const n = await client.get(url);
+      lat.push(Number(now() - s));
+      if (n !== expect) throw new Error(`body ${n} bytes, expected ${expect}`);
+      after?.();
+    }
+  };
+  let timer;
+  const hang = new Promise((_, rej) => {
+    timer = setTimeout(
+      () => rej(new Error(`no answer ${HANG_MS / 1000} s after the block ended`)),
+      ms + HANG_MS,
+    );
+  });
+  try {
+    const loops = Array.from({ length: concurrency }, () =>
+      loop().catch((e) => {
+        failed = e;
+        throw e;
+      }),
+    );
+    await Promise.race([Promise.all(loops), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { lat, elapsedNs: Number(now() - t0) };
+}
+
+// A scenario: warm each client once (connections counted, times not), then CFG.blocks rounds of one block per
+// client, starting each round at a different client. GC runs before every block.
+async function scenario(sc) {
+  console.log(`\n## ${sc.title}`);
+  const url = `${sc.base}${sc.path}`;
+  const expect = srv.sizes[sc.path];
+  const recs = sc.clients.map((c) => ({
+    c,
+    name: c.name,
+    error: c.error,
+    lat: [],
+    requests: 0,
+    elapsedNs: 0,
+    conns: sc.server === 'h2' ? {} : 0,
+  }));
+  const run = async (rec, ms, timed) => {
+    if (rec.error) return;
+    const c = rec.c;
+    const max = c.slow ? (timed ? CFG.slowPerBlock : 2) : MAX_PER_BLOCK;
+    globalThis.gc?.();
+    const before = await counts();
+    try {
+      const blockMs = c.slow ? Math.max(ms, 4000) : ms;
+      const r = await runBlock(c, url, { ...sc, ms: blockMs, max, expect });
+      if (timed) {
+        rec.lat.push(...r.lat);
+        rec.requests += r.lat.length;
+        rec.elapsedNs += r.elapsedNs;
+      }
+    } catch (e) {
+      rec.error = shortError(e);
+      console.log(`  ${rec.name}: failed: ${rec.error}`);
+    }
+    rec.conns = addConns(rec.conns, connDiff(sc.server, before, await counts()));
+  };
+  for (const rec of recs) await run(rec, CFG.warmMs, false);
+  for (let b = 0; b < CFG.blocks; b++) {
+    for (let i = 0; i < recs.length; i++) await run(recs[(i + b) % recs.length], CFG.blockMs, true);
+  }
+  const rows = recs.map((r) => (r.error ? r : { ...r, ...summarize(r), conns: fmtConns(r.conns) }));
+  for (const c of sc.clients) await c.close?.();
+  const table = scenarioTable(rows, sc.baseline ?? 'undici direct');
+  console.log(table);
+  return { title: sc.title, what: sc.what, table };
+}
+
+// 3. Fresh processes: cold start (import + worker start + connect + first response) and idle RSS.
+function spawnScript(code, extraArgs = []) {
+  const t0 = now();
+  const r = spawnSync(process.execPath, [...extraArgs, '--input-type=module', '-e', code], {
+    cwd: BENCH,
+    timeout: 20_000,
+    encoding: 'utf8',
+  });
+  const wallNs = Number(now() - t0);
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !line?.startsWith('{')) {
+    throw new Error((r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-1)[0]);
+  }
+  return { ...JSON.parse(line), wallNs };
+}
+
+const undiciUrl = import.meta.resolve('undici');
+const distUrl = pathToFileURL(DIST).href;
+const smallUrl = `http://127.0.0.1:${srv.http}/small`;
+const FIRST = {
+  'onepool httpSync': [distUrl, '{ const r = m.httpSync.get(URL); r.bytes(); }'],
+  'onepool http': [distUrl, '{ const r = await m.http.get(URL); r.bytes(); }'],
+  'undici direct': [undiciUrl, '{ const r = await m.request(URL); await r.body.arrayBuffer(); }'],
+};
+
+function coldStart(onepoolError) {
+  const rows = [];
+  for (const [name, [mod, call]] of Object.entries(FIRST)) {
+    if (name.startsWith('onepool') && onepoolError) {
+      rows.push([name, `n/a (${onepoolError})`, '', '', '']);
+      continue;
+    }
+    const code = `const URL = ${JSON.stringify(smallUrl)}; const t0 = performance.now();
+      const m = await import(${JSON.stringify(mod)}); ${call}
+      const t1 = performance.now(); console.log(JSON.stringify({ fromStart: t1, fromImport: t1 - t0 })); process.exit(0);`;
+    try {
+      const runs = Array.from({ length: CFG.spawns }, () => spawnScript(code));
+      const med = (k) => median(runs.map((r) => r[k]));
+      rows.push([
+        name,
+        fmtTime(med('fromImport') * 1e6),
+        fmtTime(med('fromStart') * 1e6),
+        fmtTime(med('wallNs')),
+        runs.length,
+      ]);
+    } catch (e) {
+      rows.push([name, `n/a (${shortError(e)})`, '', '', '']);
+    }
+  }
+  return markdownTable(
+    ['client', 'import → first response', 'process start → first response', 'spawn → exit (wall)', 'spawns'],
+    rows,
+  );
+}
+
+function idleRss(onepoolError) {
+  const rss = {};
+  const rows = [];
+  for (const name of ['onepool http', 'undici direct']) {
+    if (name.startsWith('onepool') && onepoolError) {
+      rows.push([name, `n/a (${onepoolError})`]);
+      continue;
+    }
+    const [mod, call] = FIRST[name];
+    const code = `const URL = ${JSON.stringify(smallUrl)}; const m = await import(${JSON.stringify(mod)}); ${call}
+      for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 100)); }
+      console.log(JSON.stringify({ rss: process.memoryUsage().rss })); process.exit(0);`;
+    try {
+      const n = Math.max(3, Math.ceil(CFG.spawns / 2));
+      rss[name] = median(Array.from({ length: n }, () => spawnScript(code, ['--expose-gc']).rss)) / 2 ** 20;
+      rows.push([name, `${rss[name].toFixed(1)} MB`]);
+    } catch (e) {
+      rows.push([name, `n/a (${shortError(e)})`]);
+    }
+  }
+  if (rss['onepool http'] != null && rss['undici direct'] != null) {
+    rows.push(['**onepool − undici**', `**${(rss['onepool http'] - rss['undici direct']).toFixed(1)} MB**`]);
+  }
+  return markdownTable(['process (import + 1 request + GC)', 'RSS (median)'], rows);
+}
+
+// 4. The scenarios.
+const op = await C.loadOnepool(DIST);
+const opError = op.error;
+const na = (name) => ({ name, error: opError, get() {} });
+const timeout = { connect: 5000, read: 10_000 };
+const opSync = (opts = { timeout }) => (opError ? na('onepool httpSync') : C.onepoolSync(op.mod, opts));
+const opAsync = (opts = { timeout }) => (opError ? na('onepool http') : C.onepoolAsync(op.mod, opts));
+const slow = (c) => Object.assign(c, { slow: true });
+const H1 = `http://127.0.0.1:${srv.http}`;
+const H2 = `https://127.0.0.1:${srv.h2}`;
+const NGINX = srv.nginx ? `http://127.0.0.1:${srv.nginx}` : null;
+const burn50us = () => {
+  const end = now() + 50_000n;
+  while (now() < end);
+};
+
+const SCENARIOS = [
+  () => ({
+    title: 'Sequential GETs, small body (node:http server)',
+    what: 'One request at a time; latency is the full round trip including body read.',
+    base: H1,
+    path: '/small',
+    server: 'http',
+    clients: [
+      opSync(),
+      opAsync(),
+      C.undiciDirect(),
+      C.globalFetch(),
+      C.nodeHttp(),
+      C.axiosClient(),
+      C.gotClient(),
+      slow(C.syncRequest()),
+      slow(C.syncFetch()),
+    ],
+  }),
+  () => ({
+    title: '64 concurrent GETs, small body (node:http server)',
+    what: '64 loops in flight at once on one event loop; latency per request.',
+    base: H1,
+    path: '/small',
+    server: 'http',
+    concurrency: 64,
+    clients: [opAsync(), C.undiciDirect(), C.globalFetch(), C.axiosClient(), C.gotClient()],
+  }),
+  ...['/1m', '/10m'].map((path) => () => ({
+    title: `Sequential GETs, ${path === '/1m' ? '1 MiB' : '10 MiB'} body (node:http server)`,
+    what: 'Body bytes cross from the pool worker to the caller (onepool) or arrive on the same thread (undici).',
+    base: H1,
+    path,
+    server: 'http',
+    clients: [opSync(), opAsync(), C.undiciDirect()],
+  })),
+  () => ({
+    title: 'HTTP/2 over TLS, 64 concurrent GETs (node:http2 server, self-signed cert)',
+    what:
+      'onepool negotiates the protocol by ALPN; undici gets allowH2 with pipelining 100 so streams multiplex ' +
+      '(connections: 4 at most). The connections column shows the protocol the server negotiated.',
+    base: H2,
+    path: '/small',
+    server: 'h2',
+    concurrency: 64,
+    baseline: 'undici direct (allowH2)',
+    clients: [
+      opAsync({ timeout, tls: { ca: srv.cert } }),
+      C.undiciDirect(
+        { allowH2: true, pipelining: 100, connections: 4, connect: { ca: srv.cert } },
+        'undici direct (allowH2)',
+      ),
+    ],
+  }),
+  () => ({
+    title: 'App-shaped: 64 concurrent GETs, caller burns 50 µs of CPU per response',
+    what: 'After each response the caller busy-loops 50 µs on its own thread, as an app parsing or rendering would.',
+    base: H1,
+    path: '/small',
+    server: 'http',
+    concurrency: 64,
+    after: burn50us,
+    clients: [opAsync(), C.undiciDirect()],
+  }),
+  ...(NGINX
+    ? [
+        () => ({
+          title: 'Sequential GETs, small body (nginx)',
+          what: 'Same as the first scenario against a C server, to see client cost without node:http on the other end.',
+          base: NGINX,
+          path: '/small',
+          server: 'nginx',
+          clients: [opSync(), opAsync(), C.undiciDirect(), C.globalFetch(), C.nodeHttp()],
+        }),
+        () => ({
+          title: '64 concurrent GETs, small body (nginx)',
+          what: '64 loops in flight against nginx (one worker process).',
+          base: NGINX,
+          path: '/small',
+          server: 'nginx',
+          concurrency: 64,
+          clients: [opAsync(), C.undiciDirect(), C.globalFetch()],
+        }),
+      ]
+    : []),
+];
+
+const t0 = Date.now();
+const sections = [];
+for (const make of SCENARIOS) sections.push(await scenario(make()));
+console.log('\n## Cold start');
+const cold = coldStart(opError);
+console.log(cold);
+console.log('\n## Idle RSS');
+const rss = idleRss(opError);
+console.log(rss);
+let poolStats = '';
+if (!opError) {
+  try {
+    poolStats = JSON.stringify((await op.mod.http.pool.stats()).totals);
+  } catch (e) {
+    poolStats = `n/a (${shortError(e)})`;
+  }
+}
+server.send({ cmd: 'exit' });
+
+// 5. RESULTS.md
+const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
+const pkg = (p) => {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')).version;
+  } catch {
+    return '?';
+  }
+};
+const git = (dir) =>
+  spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout?.trim();
+const onepoolDesc = opError
+  ? `not loaded (${opError})`
+  : `${DIST} (version ${pkg(join(dirname(DIST), '../package.json'))}, commit ${git(dirname(DIST)) || '?'})`;
+const command = process.env.npm_lifecycle_event
+  ? `npm run ${process.env.npm_lifecycle_event}${ARGS.length ? ` -- ${ARGS.join(' ')}` : ''}`
+  : `node ${relative(process.cwd(), fileURLToPath(import.meta.url))}${ARGS.length ? ` ${ARGS.join(' ')}` : ''}`;
+const pinning = PINNED
+  ? "yes: this process (and so onepool's pool worker thread and every spawned child) on CPU 0 with `taskset -c 0`; " +
+    "the server process (and nginx) on CPU 1 with `taskset -c 1`. Note that onepool's worker shares CPU 0 with " +
+    'the caller, so it cannot win anything from a second core here; run with `--no-pin` to let it.'
+  : 'no (`taskset` missing, fewer than 2 CPUs, or `--no-pin`)';
+const md = `# onepool benchmark results
+
+- Date: ${new Date().toISOString()}
+- Command: \`${command}\` (${QUICK ? 'quick' : 'full'}: ${CFG.blocks} rounds of ${CFG.blockMs} ms blocks per client, warm-up ${CFG.warmMs} ms)
+- Machine: ${os.cpus().length} CPUs (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}
+- Node ${process.version}; undici ${pkg(join(BENCH, 'node_modules/undici/package.json'))} (direct); global fetch = Node's bundled undici ${process.versions.undici}
+- onepool: ${onepoolDesc}
+- CPU pinning: ${pinning}
+- Total run time: ${((Date.now() - t0) / 1000).toFixed(0)} s${srv.note ? `\n- ${srv.note}` : ''}
+
+Method: the clients of a scenario run in round-robin blocks in one process (each round starts at the next client,
+GC before each block), so drift affects all alike. req/s = requests timed / time spent in that client's blocks.
+p50/p99 are per request (\`process.hrtime.bigint()\` around one call that reads the whole body). "connections
+opened" is counted by the server (TCP accepts) during that client's blocks, warm-up included. The ratio is to
+undici's \`request()\` on the caller's own thread with a keep-alive Agent, measured in the same run. onepool's two
+faces share one pool, so a connection opened by one face is reused by the other and by later scenarios.
+sync-request and sync-fetch run ${CFG.slowPerBlock} requests per block (each goes through another process).
+
+${sections.map((s) => `## ${s.title}\n\n${s.what}\n\n${s.table}\n`).join('\n')}
+## Cold start (fresh \`node\` process, median of ${CFG.spawns})
+
+Time to the first complete response: from just before \`import()\` of the client (module load, onepool's worker
+start, connect, request), and from process start (\`performance.now()\`, includes Node's own boot).
+
+${cold}
+
+## Idle RSS
+
+RSS after \`import\` + one request + GC, onepool (pool worker thread included) minus undici alone.
+
+${rss}
+${poolStats ? `\nonepool pool totals at the end of the run (this process): \`${poolStats}\`\n` : ''}`;
+writeFileSync(join(BENCH, 'RESULTS.md'), md);
+console.log(
+  `\nwrote ${relative(process.cwd(), join(BENCH, 'RESULTS.md'))} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+);
+process.exit(0);
