@@ -1,7 +1,7 @@
 // onepool benchmark: how onepool's two faces (sync via Atomics, async via MessagePort, one pool in one worker
 // thread) compare with the clients people use today, on loopback servers in another process.
-// Clients of a scenario are interleaved in round-robin blocks in one run, so machine drift hits them all alike;
-// every ratio is taken against undici used directly in the same thread, measured in the same run.
+// Clients of a scenario are interleaved in round-robin blocks in one run, so machine drift hits them all
+// alike; every ratio is taken against undici used directly in the same thread, measured in the same run.
 // Usage: node bench/run.mjs [--quick] [--no-pin]      env ONEPOOL_DIST=path/to/dist/index.js
 import { execSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const ARGS = process.argv.slice(2);
 const QUICK = ARGS.includes('--quick');
 const CFG = QUICK
   ? { blocks: 3, blockMs: 350, warmMs: 150, slowPerBlock: 10, spawns: 3 }
-  : { blocks: 6, blockMs: 600, warmMs: 300, slowPerBlock: 20, spawns: 7 };
+  : { blocks: 6, blockMs: 700, warmMs: 300, slowPerBlock: 20, spawns: 7 };
 const MAX_PER_BLOCK = 50_000; // count bound for every block, next to the time bound
 const HANG_MS = 15_000; // a block that has not finished this long after its time bound is reported as failed
 
@@ -63,6 +63,12 @@ const ready = new Promise((res, rej) => {
   setTimeout(() => rej(new Error('server not ready in 20 s')), 20_000).unref();
 });
 const srv = await ready;
+let finishing = false;
+server.on('exit', (code) => {
+  if (finishing) return;
+  console.error(`server process exited (${code}) during the run`);
+  process.exit(1);
+});
 const counts = () =>
   new Promise((res) => {
     const id = nextId++;
@@ -162,8 +168,11 @@ async function scenario(sc) {
     const before = await counts();
     try {
       const blockMs = c.slow ? Math.max(ms, 4000) : ms;
+      const cpu0 = process.cpuUsage();
       const r = await runBlock(c, url, { ...sc, ms: blockMs, max, expect });
+      const cpu = process.cpuUsage(cpu0);
       if (timed) {
+        rec.cpuUs += cpu.user + cpu.system;
         rec.lat.push(...r.lat);
         rec.requests += r.lat.length;
         rec.elapsedNs += r.elapsedNs;
@@ -219,7 +228,8 @@ function coldStart(onepoolError) {
     }
     const code = `const URL = ${JSON.stringify(smallUrl)}; const t0 = performance.now();
       const m = await import(${JSON.stringify(mod)}); ${call}
-      const t1 = performance.now(); console.log(JSON.stringify({ fromStart: t1, fromImport: t1 - t0 })); process.exit(0);`;
+      const t1 = performance.now();
+      console.log(JSON.stringify({ fromStart: t1, fromImport: t1 - t0 })); process.exit(0);`;
     try {
       const runs = Array.from({ length: CFG.spawns }, () => spawnScript(code));
       const med = (k) => median(runs.map((r) => r[k]));
@@ -249,7 +259,8 @@ function idleRss(onepoolError) {
       continue;
     }
     const [mod, call] = FIRST[name];
-    const code = `const URL = ${JSON.stringify(smallUrl)}; const m = await import(${JSON.stringify(mod)}); ${call}
+    const code = `const URL = ${JSON.stringify(smallUrl)};
+      const m = await import(${JSON.stringify(mod)}); ${call}
       for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 100)); }
       console.log(JSON.stringify({ rss: process.memoryUsage().rss })); process.exit(0);`;
     try {
@@ -312,7 +323,7 @@ const SCENARIOS = [
   }),
   ...['/1m', '/10m'].map((path) => () => ({
     title: `Sequential GETs, ${path === '/1m' ? '1 MiB' : '10 MiB'} body (node:http server)`,
-    what: 'Body bytes cross from the pool worker to the caller (onepool) or arrive on the same thread (undici).',
+    what: 'Body bytes cross from the pool worker to the caller (onepool), or arrive on the caller (undici).',
     base: H1,
     path,
     server: 'http',
@@ -321,7 +332,8 @@ const SCENARIOS = [
   () => ({
     title: 'HTTP/2 over TLS, 64 concurrent GETs (node:http2 server, self-signed cert)',
     what:
-      'onepool negotiates the protocol by ALPN; undici gets allowH2 with pipelining 100 so streams multiplex ' +
+      'onepool negotiates the protocol by ALPN; undici gets allowH2 with pipelining 100 so streams ' +
+      'multiplex ' +
       '(connections: 4 at most). The connections column shows the protocol the server negotiated.',
     base: H2,
     path: '/small',
@@ -338,7 +350,7 @@ const SCENARIOS = [
   }),
   () => ({
     title: 'App-shaped: 64 concurrent GETs, caller burns 50 µs of CPU per response',
-    what: 'After each response the caller busy-loops 50 µs on its own thread, as an app parsing or rendering would.',
+    what: 'After each response the caller busy-loops 50 µs on its own thread, as an app parsing it would.',
     base: H1,
     path: '/small',
     server: 'http',
@@ -350,7 +362,7 @@ const SCENARIOS = [
     ? [
         () => ({
           title: 'Sequential GETs, small body (nginx)',
-          what: 'Same as the first scenario against a C server, to see client cost without node:http on the other end.',
+          what: 'As the first scenario, against a C server: client cost without node:http on the other end.',
           base: NGINX,
           path: '/small',
           server: 'nginx',
@@ -370,6 +382,7 @@ const SCENARIOS = [
 ];
 
 const t0 = Date.now();
+const loadStart = os.loadavg()[0];
 const sections = [];
 for (const make of SCENARIOS) sections.push(await scenario(make()));
 console.log('\n## Cold start');
@@ -386,64 +399,101 @@ if (!opError) {
     poolStats = `n/a (${shortError(e)})`;
   }
 }
+finishing = true;
 server.send({ cmd: 'exit' });
 
 // 5. RESULTS.md
-const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
-const pkg = (p) => {
+const cpuModel =
+  /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
+const version = (pkgJson) => {
   try {
-    return JSON.parse(readFileSync(p, 'utf8')).version;
+    return JSON.parse(readFileSync(pkgJson, 'utf8')).version;
   } catch {
     return '?';
   }
 };
-const git = (dir) =>
-  spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout?.trim();
+const gitHead = (dir) =>
+  spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout?.trim() || '?';
 const onepoolDesc = opError
   ? `not loaded (${opError})`
-  : `${DIST} (version ${pkg(join(dirname(DIST), '../package.json'))}, commit ${git(dirname(DIST)) || '?'})`;
-const command = process.env.npm_lifecycle_event
-  ? `npm run ${process.env.npm_lifecycle_event}${ARGS.length ? ` -- ${ARGS.join(' ')}` : ''}`
-  : `node ${relative(process.cwd(), fileURLToPath(import.meta.url))}${ARGS.length ? ` ${ARGS.join(' ')}` : ''}`;
-const pinning = PINNED
-  ? "yes: this process (and so onepool's pool worker thread and every spawned child) on CPU 0 with `taskset -c 0`; " +
-    "the server process (and nginx) on CPU 1 with `taskset -c 1`. Note that onepool's worker shares CPU 0 with " +
-    'the caller, so it cannot win anything from a second core here; run with `--no-pin` to let it.'
-  : 'no (`taskset` missing, fewer than 2 CPUs, or `--no-pin`)';
-const md = `# onepool benchmark results
-
-- Date: ${new Date().toISOString()}
-- Command: \`${command}\` (${QUICK ? 'quick' : 'full'}: ${CFG.blocks} rounds of ${CFG.blockMs} ms blocks per client, warm-up ${CFG.warmMs} ms)
-- Machine: ${os.cpus().length} CPUs (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}
-- Node ${process.version}; undici ${pkg(join(BENCH, 'node_modules/undici/package.json'))} (direct); global fetch = Node's bundled undici ${process.versions.undici}
-- onepool: ${onepoolDesc}
-- CPU pinning: ${pinning}
-- Total run time: ${((Date.now() - t0) / 1000).toFixed(0)} s${srv.note ? `\n- ${srv.note}` : ''}
-
-Method: the clients of a scenario run in round-robin blocks in one process (each round starts at the next client,
-GC before each block), so drift affects all alike. req/s = requests timed / time spent in that client's blocks.
-p50/p99 are per request (\`process.hrtime.bigint()\` around one call that reads the whole body). "connections
-opened" is counted by the server (TCP accepts) during that client's blocks, warm-up included. The ratio is to
-undici's \`request()\` on the caller's own thread with a keep-alive Agent, measured in the same run. onepool's two
-faces share one pool, so a connection opened by one face is reused by the other and by later scenarios.
-sync-request and sync-fetch run ${CFG.slowPerBlock} requests per block (each goes through another process).
-
-${sections.map((s) => `## ${s.title}\n\n${s.what}\n\n${s.table}\n`).join('\n')}
-## Cold start (fresh \`node\` process, median of ${CFG.spawns})
-
-Time to the first complete response: from just before \`import()\` of the client (module load, onepool's worker
-start, connect, request), and from process start (\`performance.now()\`, includes Node's own boot).
-
-${cold}
-
-## Idle RSS
-
-RSS after \`import\` + one request + GC, onepool (pool worker thread included) minus undici alone.
-
-${rss}
-${poolStats ? `\nonepool pool totals at the end of the run (this process): \`${poolStats}\`\n` : ''}`;
+  : `${DIST} (version ${version(join(DIST, '../../package.json'))}, repo HEAD ${gitHead(dirname(DIST))})`;
+const event = process.env.npm_lifecycle_event;
+const nodeCmd = `node ${relative(process.cwd(), fileURLToPath(import.meta.url))} ${ARGS.join(' ')}`.trim();
+const loadEnd = os.loadavg()[0];
+const busy = Math.max(loadStart, loadEnd) > 1.5;
+const para = (...parts) => parts.join(' ');
+const md = [
+  '# onepool benchmark results',
+  '',
+  `- Date: ${new Date().toISOString()}`,
+  para(
+    `- Command: \`${nodeCmd}\`${event ? ` (via \`npm run ${event}\`)` : ''};`,
+    `${QUICK ? 'quick' : 'full'} run: ${CFG.blocks} rounds of ${CFG.blockMs} ms blocks per client,`,
+    `warm-up ${CFG.warmMs} ms`,
+  ),
+  para(
+    `- Machine: ${os.cpus().length} CPUs (nproc), ${cpuModel},`,
+    `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
+  ),
+  para(
+    `- Node ${process.version}; undici ${version(join(BENCH, 'node_modules/undici/package.json'))} (direct);`,
+    `global fetch = Node's bundled undici ${process.versions.undici}`,
+  ),
+  `- onepool: ${onepoolDesc}`,
+  PINNED
+    ? para(
+        "- CPU pinning: yes. This process (so also onepool's pool worker thread and every spawned",
+        'child) runs on CPU 0 (`taskset -c 0`), the server process and nginx on CPU 1 (`taskset -c 1`).',
+        "onepool's worker shares CPU 0 with its caller, so it cannot gain anything from a second core",
+        'here; `--no-pin` lets it.',
+      )
+    : '- CPU pinning: no (`taskset` missing, fewer than 2 CPUs, or `--no-pin`)',
+  para(
+    `- Load average (1 min): ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at end.`,
+    busy
+      ? para(
+          '**The machine was busy** (other processes running): absolute numbers are noisy, and req/s',
+          'ratios favour clients with more threads (onepool runs its caller and its pool worker, so it',
+          'gets a larger share of a contended CPU). CPU/req and p50 are the sturdier comparisons; rerun',
+          'on a quiet machine for numbers to quote.',
+        )
+      : '',
+  ),
+  `- Total run time: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  ...(srv.note ? [`- ${srv.note}`] : []),
+  '',
+  para(
+    'Method: the clients of a scenario run in round-robin blocks in one process (each round starts at',
+    'the next client, GC before each block), so drift affects all alike. req/s = requests timed / time',
+    "spent in that client's blocks. p50/p99 are per request (`process.hrtime.bigint()` around one call",
+    "that reads the whole body). CPU/req is the client process's CPU time (`process.cpuUsage()`: all its",
+    "threads, onepool's pool worker included, but not child processes, so it undercounts sync-request and",
+    'sync-fetch) per request. "connections opened" is counted by the server (TCP accepts) during that',
+    "client's blocks, warm-up included. The ratio is to undici's `request()` on the caller's own thread",
+    "with a keep-alive Agent, measured in the same run. onepool's two faces share one pool, so a",
+    'connection opened by one face is reused by the other and by later scenarios. sync-request and',
+    `sync-fetch run ${CFG.slowPerBlock} requests per block (each request goes through another process).`,
+  ),
+  '',
+  ...sections.flatMap((s) => [`## ${s.title}`, '', s.what, '', s.table, '']),
+  `## Cold start (fresh \`node\` process, median of ${CFG.spawns})`,
+  '',
+  para(
+    'Time to the first complete response: from just before `import()` of the client (module load,',
+    "onepool's worker start, connect, request), and from process start (`performance.now()`, includes",
+    "Node's own boot).",
+  ),
+  '',
+  cold,
+  '',
+  '## Idle RSS',
+  '',
+  'RSS after `import` + one request + GC, onepool (pool worker thread included) minus undici alone.',
+  '',
+  rss,
+  ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),
+  '',
+].join('\n');
 writeFileSync(join(BENCH, 'RESULTS.md'), md);
-console.log(
-  `\nwrote ${relative(process.cwd(), join(BENCH, 'RESULTS.md'))} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
-);
+console.log(`\nwrote bench/RESULTS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(0);

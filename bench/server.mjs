@@ -1,10 +1,10 @@
-// Benchmark servers, run in their own process (forked by run.mjs, pinned to another CPU when possible) so that
-// server work never competes with the client under test on the same event loop.
+// Benchmark servers, run in their own process (forked by run.mjs, pinned to another CPU when possible) so
+// that server work never competes with the client under test on the same event loop.
 //   - node:http keep-alive server: /small, /1m, /10m (bodies preallocated once)
 //   - node:http2 secure server (self-signed cert made with openssl at start; also speaks HTTP/1.1 via ALPN)
 //   - Debian's nginx on a loopback port when /usr/sbin/nginx exists (stub_status gives its accept count)
-// Each server counts the TCP connections it accepted; run.mjs reads the counters over IPC before and after each
-// block, so "connections opened" is attributed to the one client that ran during that block.
+// Each server counts the TCP connections it accepted; run.mjs reads the counters over IPC before and after
+// each block, so "connections opened" is attributed to the one client that ran during that block.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';

@@ -27,7 +27,7 @@ export function fmtRate(perSec) {
   return perSec >= 100 ? Math.round(perSec).toLocaleString('en-US') : perSec.toFixed(1);
 }
 
-// Summarise one client's blocks: { requests, elapsedNs, lat: number[] } -> row numbers.
+// Summarise one client's blocks: { requests, elapsedNs, cpuUs, lat: number[] } -> row numbers (times in ns).
 export function summarize(r) {
   const sorted = Float64Array.from(r.lat).sort();
   return {
@@ -35,6 +35,7 @@ export function summarize(r) {
     rps: r.elapsedNs > 0 ? (r.requests * 1e9) / r.elapsedNs : Number.NaN,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    cpuPerReq: r.requests ? (r.cpuUs * 1e3) / r.requests : Number.NaN,
   };
 }
 
@@ -43,11 +44,11 @@ export function markdownTable(header, rows) {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-// rows: [{ name, error?, requests, rps, p50, p99, conns }], baseline: the row name the ratio is taken against.
+// rows: [{ name, error?, requests, rps, p50, p99, cpuPerReq, conns }]; the ratio is taken against `baseline`.
 export function scenarioTable(rows, baseline) {
   const base = rows.find((r) => r.name === baseline && !r.error);
   const body = rows.map((r) => {
-    if (r.error) return [r.name, `n/a (${r.error})`, '', '', '', '', ''];
+    if (r.error) return [r.name, `n/a (${r.error})`, '', '', '', '', '', ''];
     const x = r.rps / base?.rps;
     const ratio = base ? `${x < 0.1 ? x.toPrecision(2) : x.toFixed(2)}×` : '-';
     return [
@@ -61,7 +62,16 @@ export function scenarioTable(rows, baseline) {
     ];
   });
   return markdownTable(
-    ['client', 'req/s', 'p50', 'p99', 'connections opened', `req/s vs ${baseline}`, 'requests timed'],
+    [
+      'client',
+      'req/s',
+      'p50',
+      'p99',
+      'CPU/req',
+      'connections opened',
+      `req/s vs ${baseline}`,
+      'requests timed',
+    ],
     body,
   );
 }
