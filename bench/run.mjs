@@ -158,6 +158,7 @@ async function scenario(sc) {
     lat: [],
     requests: 0,
     elapsedNs: 0,
+    cpuUs: 0,
     conns: sc.server === 'h2' ? {} : 0,
   }));
   const run = async (rec, ms, timed) => {
@@ -173,7 +174,7 @@ async function scenario(sc) {
       const cpu = process.cpuUsage(cpu0);
       if (timed) {
         rec.cpuUs += cpu.user + cpu.system;
-        rec.lat.push(...r.lat);
+        for (const x of r.lat) rec.lat.push(x);
         rec.requests += r.lat.length;
         rec.elapsedNs += r.elapsedNs;
       }
@@ -284,6 +285,8 @@ const na = (name) => ({ name, error: opError, get() {} });
 const timeout = { connect: 5000, read: 10_000 };
 const opSync = (opts = { timeout }) => (opError ? na('onepool httpSync') : C.onepoolSync(op.mod, opts));
 const opAsync = (opts = { timeout }) => (opError ? na('onepool http') : C.onepoolAsync(op.mod, opts));
+// onepool's pool allows 16 connections per origin by default; this row separates that bound from the rest.
+const undici16 = () => C.undiciDirect({ connections: 16 }, 'undici direct (connections: 16)');
 const slow = (c) => Object.assign(c, { slow: true });
 const H1 = `http://127.0.0.1:${srv.http}`;
 const H2 = `https://127.0.0.1:${srv.h2}`;
@@ -314,12 +317,14 @@ const SCENARIOS = [
   }),
   () => ({
     title: '64 concurrent GETs, small body (node:http server)',
-    what: '64 loops in flight at once on one event loop; latency per request.',
+    what:
+      '64 loops in flight at once on one event loop; latency per request. "undici direct (connections: 16)" ' +
+      "has onepool's default bound on connections per origin.",
     base: H1,
     path: '/small',
     server: 'http',
     concurrency: 64,
-    clients: [opAsync(), C.undiciDirect(), C.globalFetch(), C.axiosClient(), C.gotClient()],
+    clients: [opAsync(), C.undiciDirect(), undici16(), C.globalFetch(), C.axiosClient(), C.gotClient()],
   }),
   ...['/1m', '/10m'].map((path) => () => ({
     title: `Sequential GETs, ${path === '/1m' ? '1 MiB' : '10 MiB'} body (node:http server)`,
@@ -356,7 +361,7 @@ const SCENARIOS = [
     server: 'http',
     concurrency: 64,
     after: burn50us,
-    clients: [opAsync(), C.undiciDirect()],
+    clients: [opAsync(), C.undiciDirect(), undici16()],
   }),
   ...(NGINX
     ? [
@@ -375,7 +380,7 @@ const SCENARIOS = [
           path: '/small',
           server: 'nginx',
           concurrency: 64,
-          clients: [opAsync(), C.undiciDirect(), C.globalFetch()],
+          clients: [opAsync(), C.undiciDirect(), undici16(), C.globalFetch()],
         }),
       ]
     : []),

@@ -56,6 +56,7 @@ export function scenarioTable(rows, baseline) {
       fmtRate(r.rps),
       fmtTime(r.p50),
       fmtTime(r.p99),
+      fmtTime(r.cpuPerReq),
       r.conns ?? '-',
       ratio,
       String(r.requests),
