@@ -48,7 +48,7 @@ export function onepoolAsync(op, opts) {
 
 // undici's request() on the caller's own thread: the baseline every ratio is computed against.
 export function undiciDirect(agentOpts = {}, name = 'undici direct') {
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, ...agentOpts });
+  const dispatcher = new Agent(agentOpts); // undici's defaults: keep-alive, 4 s idle timeout
   return {
     name,
     get: async (url) => {

@@ -318,8 +318,8 @@ const SCENARIOS = [
   () => ({
     title: '64 concurrent GETs, small body (node:http server)',
     what:
-      '64 loops in flight at once on one event loop; latency per request. "undici direct (connections: 16)" ' +
-      "has onepool's default bound on connections per origin.",
+      '64 loops in flight at once on one event loop; latency per request. ' +
+      '"undici direct (connections: 16)" has onepool\'s default bound on connections per origin.',
     base: H1,
     path: '/small',
     server: 'http',
@@ -474,9 +474,12 @@ const md = [
     "that reads the whole body). CPU/req is the client process's CPU time (`process.cpuUsage()`: all its",
     "threads, onepool's pool worker included, but not child processes, so it undercounts sync-request and",
     'sync-fetch) per request. "connections opened" is counted by the server (TCP accepts) during that',
-    "client's blocks, warm-up included. The ratio is to undici's `request()` on the caller's own thread",
-    "with a keep-alive Agent, measured in the same run. onepool's two faces share one pool, so a",
-    'connection opened by one face is reused by the other and by later scenarios. sync-request and',
+    "client's blocks, warm-up included; the other clients' blocks run in between (seconds), longer than",
+    "onepool's and undici's default 4 s idle timeout, so those two reconnect at the start of their blocks",
+    "(node:http's Agent, axios and got keep idle sockets until the server's 60 s). The ratio is to",
+    "undici's `request()` on the caller's own thread with a default (keep-alive) Agent, measured in the",
+    "same run. onepool's two faces share one pool, so a connection opened by one face is reused by the",
+    'other and by later scenarios (within the idle timeout). sync-request and',
     `sync-fetch run ${CFG.slowPerBlock} requests per block (each request goes through another process).`,
   ),
   '',
