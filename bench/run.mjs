@@ -13,7 +13,7 @@ const BENCH = dirname(fileURLToPath(import.meta.url));
 const ARGS = process.argv.slice(2);
 const QUICK = ARGS.includes('--quick');
 const CFG = QUICK
-  ? { blocks: 3, blockMs: 350, warmMs: 150, slowPerBlock: 10, spawns: 3 }
+  ? { blocks: 3, blockMs: 350, warmMs: 150, slowPerBlock: 10, spawns: 4 }
   : { blocks: 6, blockMs: 700, warmMs: 300, slowPerBlock: 20, spawns: 7 };
 const MAX_PER_BLOCK = 50_000; // count bound for every block, next to the time bound
 const HANG_MS = 15_000; // a block that has not finished this long after its time bound is reported as failed
@@ -220,31 +220,43 @@ const FIRST = {
   'undici direct': [undiciUrl, '{ const r = await m.request(URL); await r.body.arrayBuffer(); }'],
 };
 
-function coldStart(onepoolError) {
-  const rows = [];
-  for (const [name, [mod, call]] of Object.entries(FIRST)) {
-    if (name.startsWith('onepool') && onepoolError) {
-      rows.push([name, `n/a (${onepoolError})`, '', '', '']);
-      continue;
+// Runs `makeCode(name)` in fresh processes, CFG.spawns times per client, interleaved round-robin.
+function spawnRounds(names, makeCode, extraArgs) {
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  const errors = {};
+  for (let i = 0; i < CFG.spawns; i++) {
+    for (const name of names) {
+      if (errors[name]) continue;
+      try {
+        runs[name].push(spawnScript(makeCode(name), extraArgs));
+      } catch (e) {
+        errors[name] = shortError(e);
+      }
     }
-    const code = `const URL = ${JSON.stringify(smallUrl)}; const t0 = performance.now();
+  }
+  return { runs, errors };
+}
+const medMin = (values, fmt) => `${fmt(median(values))} (min ${fmt(Math.min(...values))})`;
+
+function coldStart(onepoolError) {
+  const names = Object.keys(FIRST).filter((n) => !(onepoolError && n.startsWith('onepool')));
+  const { runs, errors } = spawnRounds(names, (name) => {
+    const [mod, call] = FIRST[name];
+    return `const URL = ${JSON.stringify(smallUrl)}; const t0 = performance.now();
       const m = await import(${JSON.stringify(mod)}); ${call}
       const t1 = performance.now();
       console.log(JSON.stringify({ fromStart: t1, fromImport: t1 - t0 })); process.exit(0);`;
-    try {
-      const runs = Array.from({ length: CFG.spawns }, () => spawnScript(code));
-      const med = (k) => median(runs.map((r) => r[k]));
-      rows.push([
-        name,
-        fmtTime(med('fromImport') * 1e6),
-        fmtTime(med('fromStart') * 1e6),
-        fmtTime(med('wallNs')),
-        runs.length,
-      ]);
-    } catch (e) {
-      rows.push([name, `n/a (${shortError(e)})`, '', '', '']);
-    }
-  }
+  });
+  const rows = Object.keys(FIRST).map((name) => {
+    const err = errors[name] ?? (names.includes(name) ? null : onepoolError);
+    if (err) return [name, `n/a (${err})`, '', '', ''];
+    const col = (k, scale) =>
+      medMin(
+        runs[name].map((r) => r[k] * scale),
+        fmtTime,
+      );
+    return [name, col('fromImport', 1e6), col('fromStart', 1e6), col('wallNs', 1), runs[name].length];
+  });
   return markdownTable(
     ['client', 'import → first response', 'process start → first response', 'spawn → exit (wall)', 'spawns'],
     rows,
@@ -252,30 +264,27 @@ function coldStart(onepoolError) {
 }
 
 function idleRss(onepoolError) {
-  const rss = {};
-  const rows = [];
-  for (const name of ['onepool http', 'undici direct']) {
-    if (name.startsWith('onepool') && onepoolError) {
-      rows.push([name, `n/a (${onepoolError})`]);
-      continue;
-    }
-    const [mod, call] = FIRST[name];
-    const code = `const URL = ${JSON.stringify(smallUrl)};
-      const m = await import(${JSON.stringify(mod)}); ${call}
+  const all = ['onepool http', 'undici direct'];
+  const names = all.filter((n) => !(onepoolError && n.startsWith('onepool')));
+  const { runs, errors } = spawnRounds(
+    names,
+    (name) => `const URL = ${JSON.stringify(smallUrl)};
+      const m = await import(${JSON.stringify(FIRST[name][0])}); ${FIRST[name][1]}
       for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 100)); }
-      console.log(JSON.stringify({ rss: process.memoryUsage().rss })); process.exit(0);`;
-    try {
-      const n = Math.max(3, Math.ceil(CFG.spawns / 2));
-      rss[name] = median(Array.from({ length: n }, () => spawnScript(code, ['--expose-gc']).rss)) / 2 ** 20;
-      rows.push([name, `${rss[name].toFixed(1)} MB`]);
-    } catch (e) {
-      rows.push([name, `n/a (${shortError(e)})`]);
-    }
+      console.log(JSON.stringify({ rss: process.memoryUsage().rss })); process.exit(0);`,
+    ['--expose-gc'],
+  );
+  const mb = (name) => runs[name]?.map((r) => r.rss / 2 ** 20) ?? [];
+  const fmtMb = (v) => `${v.toFixed(1)} MB`;
+  const rows = all.map((name) => {
+    const err = errors[name] ?? (names.includes(name) ? null : onepoolError);
+    return err ? [name, `n/a (${err})`, ''] : [name, medMin(mb(name), fmtMb), runs[name].length];
+  });
+  if (rows.every((r) => r[2] !== '')) {
+    const d = (f) => fmtMb(f(mb('onepool http')) - f(mb('undici direct')));
+    rows.push(['**onepool − undici**', `**${d(median)}** (of the mins: ${d((v) => Math.min(...v))})`, '']);
   }
-  if (rss['onepool http'] != null && rss['undici direct'] != null) {
-    rows.push(['**onepool − undici**', `**${(rss['onepool http'] - rss['undici direct']).toFixed(1)} MB**`]);
-  }
-  return markdownTable(['process (import + 1 request + GC)', 'RSS (median)'], rows);
+  return markdownTable(['process (import + 1 request + GC)', 'RSS median (min)', 'spawns'], rows);
 }
 
 // 4. The scenarios.
@@ -484,7 +493,7 @@ const md = [
   ),
   '',
   ...sections.flatMap((s) => [`## ${s.title}`, '', s.what, '', s.table, '']),
-  `## Cold start (fresh \`node\` process, median of ${CFG.spawns})`,
+  `## Cold start (fresh \`node\` process, ${CFG.spawns} spawns per client, interleaved)`,
   '',
   para(
     'Time to the first complete response: from just before `import()` of the client (module load,',
