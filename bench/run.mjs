@@ -430,7 +430,8 @@ const gitHead = (dir) =>
   spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).stdout?.trim() || '?';
 const onepoolDesc = opError
   ? `not loaded (${opError})`
-  : `${DIST} (version ${version(join(DIST, '../../package.json'))}, repo HEAD ${gitHead(dirname(DIST))})`;
+  : `${DIST} (version ${version(join(DIST, '../../package.json'))}, ` +
+    `repo HEAD at the end of the run: ${gitHead(dirname(DIST))})`;
 const event = process.env.npm_lifecycle_event;
 const nodeCmd = `node ${relative(process.cwd(), fileURLToPath(import.meta.url))} ${ARGS.join(' ')}`.trim();
 const loadEnd = os.loadavg()[0];
