@@ -125,7 +125,7 @@ export function callAsync(
 }
 
 /** Arms the deadline and the abort signal of one call; returns their release. */
-function bound(bounds: Bounds, giveUp: (error: () => OnepoolError) => void): () => void {
+export function bound(bounds: Bounds, giveUp: (error: () => OnepoolError) => void): () => void {
   if (bounds.signal?.aborted) {
     giveUp(bounds.aborted);
     return () => {};

@@ -10,14 +10,14 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
+import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { asyncView, type PoolView } from '../pools.js';
 import { SyncClient } from '../sync/client.js';
 import { runAsyncAll } from './all.js';
 import { runAsync } from './driver.js';
-import { checkStatusAsync, openStreamAsync, type StreamingResponse } from './streaming.js';
+import type { StreamingResponse } from './streaming.js';
 
 export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
@@ -48,8 +48,8 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
    * request() (and with HTTPStatusError, after reading the body, under throwHttpErrors).
    */
   async stream(method: string, url: string | URL, options?: RequestOptions): Promise<StreamingResponse> {
-    const request = prepare(method, url, mergeOptions(this.defaults, options));
-    return checkStatusAsync(await openStreamAsync(request));
+    // The async driver answers streamed exchanges with StreamingResponses.
+    return runAsync(this.streamPolicy(method, url, options)) as Promise<StreamingResponse>;
   }
 
   /** A new client with these options on top of this one's. */

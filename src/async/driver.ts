@@ -16,7 +16,7 @@ export async function exchangeAsync(
 ): Promise<ExchangeResult> {
   // Download progress needs the body in pieces: stream it, then hand over the whole.
   if (request.onDownloadProgress) {
-    const res = await openStreamAsync(request);
+    const res = await openStreamAsync(request, deadline, signal);
     return res.result(await res.bytes());
   }
   ensurePool(request.pool);
@@ -32,12 +32,14 @@ export async function exchangeAsync(
 }
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return exchangeAsync(op.request, op.deadline, op.signal);
+  if (op.kind === 'exchange')
+    return (op.stream ? openStreamAsync : exchangeAsync)(op.request, op.deadline, op.signal);
   if (op.kind === 'sleep') return new Promise((resolve) => setTimeout(resolve, op.ms));
+  if (op.kind === 'read') return op.response.bytes();
   return op.fn(...(op.args as never[]));
 };
 
-export async function runAsync(policy: Policy): Promise<Response> {
+export async function runAsync<R = Response>(policy: Policy<R>): Promise<R> {
   let step = policy.next();
   while (!step.done) {
     let result: unknown;

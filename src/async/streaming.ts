@@ -4,14 +4,12 @@
  * chunk by chunk, each read crediting the worker so that it reads on.
  */
 import { Readable } from 'node:stream';
-import { HTTPStatusError } from '../core/errors.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { FromWorker } from '../core/protocol.js';
-import { Response } from '../core/response.js';
 import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
-import { exchangeMessage } from '../core/wire.js';
+import { abortedError, exchangeMessage, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
-import { closeAsync, notifyAsync, openAsync } from './channel.js';
+import { bound, closeAsync, notifyAsync, openAsync } from './channel.js';
 
 /**
  * A response whose body has not been read yet. Read it once: `for await (const chunk of res)`,
@@ -22,10 +20,13 @@ export class StreamingResponse extends StreamHead implements AsyncIterable<Uint8
   readonly #wake: { resolve: (() => void) | undefined };
   #locked = false;
 
+  readonly #release: () => void;
+
   /** @internal made by http.stream() */
-  constructor(state: StreamState, wake: { resolve: (() => void) | undefined }) {
+  constructor(state: StreamState, wake: { resolve: (() => void) | undefined }, release: () => void) {
     super(state);
     this.#wake = wake;
+    this.#release = release;
   }
 
   async #next(): Promise<Uint8Array | null> {
@@ -81,43 +82,63 @@ export class StreamingResponse extends StreamHead implements AsyncIterable<Uint8
 
   /** Stops the exchange (if still running) and frees its connection. Never throws. */
   async cancel(): Promise<void> {
+    this.discard();
+  }
+
+  /** @internal */
+  discard(): void {
     if (this.state.cancel()) closeAsync(this.state.id);
+    this.#release();
     this.#wake.resolve?.();
   }
 }
 
-/** Sends `request` as a streamed exchange; resolves with the head, or rejects with the exchange's error. */
-export function openStreamAsync(request: PreparedRequest): Promise<StreamingResponse> {
+/**
+ * Sends `request` as a streamed exchange; resolves with the head, or rejects with the exchange's
+ * error. At `deadline` (ms since the epoch) or on `signal` the exchange is cancelled in the worker
+ * and fails with TotalTimeoutError or AbortedError: before the head, or later, at the next read.
+ */
+export function openStreamAsync(
+  request: PreparedRequest,
+  deadline = Number.POSITIVE_INFINITY,
+  signal?: AbortSignal,
+): Promise<StreamingResponse> {
   const id = nextId();
   const wake: { resolve: (() => void) | undefined } = { resolve: undefined };
   const state = new StreamState(id, request, notifyAsync, interimHandler(request, id, notifyAsync, 'async'));
   return new Promise((resolve, reject) => {
     let response: StreamingResponse | undefined;
-    const message = (reply: FromWorker) => {
-      state.accept(reply);
+    let release = () => {};
+    const update = () => {
       if (!response && state.head) {
-        response = new StreamingResponse(state, wake);
+        response = new StreamingResponse(state, wake, () => release());
         resolve(response);
       } else if (!response && state.error) reject(state.error);
+      if (state.ended || state.error) release();
       const w = wake.resolve;
       wake.resolve = undefined;
       w?.();
     };
     openAsync(exchangeMessage(request, id, true), {
-      message,
+      message: (reply: FromWorker) => {
+        state.accept(reply);
+        update();
+      },
       fail: (error) => {
-        state.error = error;
-        if (!response) reject(error);
-        const w = wake.resolve;
-        wake.resolve = undefined;
-        w?.();
+        state.error ??= error;
+        update();
       },
     });
+    if (state.error || (!Number.isFinite(deadline) && !signal)) return;
+    const bounds = {
+      deadline,
+      signal,
+      timedOut: () => totalTimeoutError(request),
+      aborted: () => abortedError(request),
+    };
+    release = bound(bounds, (error) => {
+      if (state.abort(error())) closeAsync(id);
+      update();
+    });
   });
-}
-
-/** Applies throwHttpErrors to a streamed response: a 4xx/5xx body is read, then thrown. */
-export async function checkStatusAsync(res: StreamingResponse): Promise<StreamingResponse> {
-  if (!res.request.throwHttpErrors || res.status < 400) return res;
-  throw new HTTPStatusError(new Response(res.result(await res.bytes()), res.url));
 }

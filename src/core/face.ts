@@ -7,7 +7,8 @@ import { CookieJar } from 'tough-cookie';
 import { resolveJar } from './cookies.js';
 import { validateHooks } from './hooks.js';
 import { mergeOptions, type RequestOptions } from './options.js';
-import { callPolicy, type Policy } from './policy.js';
+import { callPolicy, type Policy, streamPolicy } from './policy.js';
+import type { StreamHead } from './streaming.js';
 
 /**
  * Defaults as a face keeps them: `cookies: true` becomes the face's own jar (so `client.sync` and
@@ -46,6 +47,11 @@ export abstract class Face<R, S = unknown> {
   /** The policy generator for one call, ready for this face's driver. */
   protected policy(method: string, url: string | URL, options?: RequestOptions): Policy {
     return callPolicy(method, url, mergeOptions(this.defaults, options));
+  }
+
+  /** The same for a `stream()` call: it ends at the final response's head. */
+  protected streamPolicy(method: string, url: string | URL, options?: RequestOptions): Policy<StreamHead> {
+    return streamPolicy(method, url, mergeOptions(this.defaults, options));
   }
 
   /**

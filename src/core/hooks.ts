@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { flattenHeaders, type PreparedRequest, parseURL } from './options.js';
 import type { Response } from './response.js';
+import type { StreamHead } from './streaming.js';
 
 /** A request as hooks see it: plain, mutable; changes are validated and applied to the request. */
 export interface HookRequest {
@@ -25,15 +26,15 @@ export interface RetryInfo {
   delay: number;
   /** the failure, when an exchange failed */
   error?: unknown;
-  /** the response, when its status is retried */
-  response?: Response;
+  /** the response, when its status is retried (on `stream()`, its head: the body was dropped) */
+  response?: Response | StreamHead;
 }
 
 export interface RedirectInfo {
   /** the next hop, after the redirect rules applied; changes to it are sent */
   request: HookRequest;
-  /** the redirect response */
-  response: Response;
+  /** the redirect response (on `stream()`, its head: the body was dropped) */
+  response: Response | StreamHead;
 }
 
 type Maybe<T> = T | Promise<T>;
@@ -44,8 +45,16 @@ type Nothing = undefined | void;
 export interface Hooks {
   /** Before every call's first exchange; may change the request (in place, or by returning one). */
   beforeRequest?: readonly ((request: HookRequest) => Maybe<HookRequest | Nothing>)[];
-  /** After every response (redirects and retried ones included); may return a replacement response. */
-  afterResponse?: readonly ((response: Response, request: HookRequest) => Maybe<Response | Nothing>)[];
+  /**
+   * After every response (redirects and retried ones included); may return a replacement response.
+   * On `stream()` calls the response is the face's streaming response, at its head, with the body
+   * not read: a hook may read it (the policy then has nothing to drop) but need not; a replacement
+   * must then be a streaming response too (a Response returned there is ignored).
+   */
+  afterResponse?: readonly ((
+    response: Response | StreamHead,
+    request: HookRequest,
+  ) => Maybe<Response | StreamHead | Nothing>)[];
   /** Before each retry. */
   beforeRetry?: readonly ((info: RetryInfo) => Maybe<void>)[];
   /** Before each redirect hop is sent. */

@@ -5,11 +5,12 @@
  *
  * One call: beforeRequest hooks; then per attempt: jar cookies in, exchange, cookies out,
  * afterResponse hooks, then either a retry (status or transport failure, after a backoff), a
- * redirect hop, or the final response. timeout.total and the AbortSignal bound all of it.
+ * redirect hop, or the final response. timeout.total and the AbortSignal bound all of it. A
+ * `stream()` call runs the same policy, on response heads (see {@link send}).
  */
 import type { CookieJar } from 'tough-cookie';
 import { resolveJar, storeCookies, withJarCookies } from './cookies.js';
-import { AbortedError, InvalidArgumentError, TotalTimeoutError } from './errors.js';
+import { AbortedError, HTTPStatusError, InvalidArgumentError, TotalTimeoutError } from './errors.js';
 import {
   fromHookRequest,
   type HookName,
@@ -31,19 +32,33 @@ import {
   staleError,
   staleRetry,
 } from './retry.js';
+import { StreamHead } from './streaming.js';
 
 /** One exchange on the pool: the worker's answer, or a thrown OnepoolError. */
 export type ExchangeResult = Omit<WireResponse, 't' | 'id'>;
 
 export type Op =
-  /** One HTTP exchange; the driver fails it with TotalTimeoutError at `deadline` (ms since epoch) or AbortedError on `signal`. */
-  | { kind: 'exchange'; request: PreparedRequest; deadline: number; signal: AbortSignal | undefined }
+  /**
+   * One HTTP exchange; the driver fails it with TotalTimeoutError at `deadline` (ms since epoch) or
+   * AbortedError on `signal`. Its result is an ExchangeResult, or with `stream` the face's streaming
+   * response, returned at the head (the deadline and signal then bound its body too).
+   */
+  | {
+      kind: 'exchange';
+      request: PreparedRequest;
+      deadline: number;
+      signal: AbortSignal | undefined;
+      stream: boolean;
+    }
   /** Wait (retry backoff); never past the call's deadline. */
   | { kind: 'sleep'; ms: number }
   /** Call a user hook; the async face awaits what it returns, the sync face refuses a promise. */
-  | { kind: 'hook'; name: HookName; fn: (...args: never[]) => unknown; args: unknown[] };
+  | { kind: 'hook'; name: HookName; fn: (...args: never[]) => unknown; args: unknown[] }
+  /** Read a streamed response's body to its end (the bytes; a promise of them on the async face). */
+  | { kind: 'read'; response: StreamHead };
 
-export type Policy = Generator<Op, Response, unknown>;
+/** A call's policy; it returns a Response, or for `stream()` a StreamHead (made by the face's driver). */
+export type Policy<R = Response> = Generator<Op, R, unknown>;
 
 /** Everything about a call that is not the request itself, resolved once per call. */
 export interface PolicyConfig {
@@ -87,6 +102,11 @@ export function callPolicy(method: string, url: string | URL, options: RequestOp
   return send(prepare(method, url, options), policyConfig(options));
 }
 
+/** The policy of one `stream()` call: the same, answering with the final response's head. */
+export function streamPolicy(method: string, url: string | URL, options: RequestOptions): Policy<StreamHead> {
+  return send(prepare(method, url, options), policyConfig(options), true);
+}
+
 /** Runs every hook of `name` in order; returns the last value one of them returned. */
 function* hooks(cfg: PolicyConfig, name: HookName, ...args: unknown[]): Generator<Op, unknown, unknown> {
   let last: unknown;
@@ -119,33 +139,70 @@ function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): v
   }
 }
 
-/** The whole life of one call. */
-export function* send(first: PreparedRequest, cfg: PolicyConfig = DEFAULT_POLICY): Policy {
+/**
+ * The whole life of one call. With `stream`, each exchange answers at its response head (a
+ * StreamHead whose body is still in the worker): the responses the call does not return (redirects
+ * it follows, statuses it retries) are discarded without reading their bodies, and the final one is
+ * returned unread. Nothing is retried once the final response has been returned.
+ */
+export function send(first: PreparedRequest, cfg?: PolicyConfig): Policy;
+export function send(first: PreparedRequest, cfg: PolicyConfig, stream: true): Policy<StreamHead>;
+export function* send(
+  first: PreparedRequest,
+  cfg: PolicyConfig = DEFAULT_POLICY,
+  stream = false,
+): Policy<Response | StreamHead> {
+  const held: Held = { open: undefined };
+  try {
+    return yield* attempts(first, cfg, stream, held);
+  } finally {
+    // Thrown out of (TooManyRedirectsError, a hook's error, a timeout): nobody will read this body.
+    held.open?.discard();
+  }
+}
+
+/** A streamed response whose body is open and that is not (yet) the call's result. */
+interface Held {
+  open: StreamHead | undefined;
+}
+
+function* attempts(
+  first: PreparedRequest,
+  cfg: PolicyConfig,
+  stream: boolean,
+  held: Held,
+): Policy<Response | StreamHead> {
   const deadline = cfg.total > 0 ? Date.now() + cfg.total : Number.POSITIVE_INFINITY;
   const history: Response[] = [];
   let retries = 0;
   let staleRetried = false;
+  const discard = () => {
+    held.open?.discard();
+    held.open = undefined;
+  };
   let request = yield* hookedRequest(cfg, 'beforeRequest', first, (plain) => plain);
   for (;;) {
     check(cfg, deadline, request);
     const sent = cfg.jar
       ? { ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) }
       : request;
-    let result: ExchangeResult;
+    let result: unknown;
     try {
-      result = (yield {
+      result = yield {
         kind: 'exchange',
         request: sent as PreparedRequest,
         deadline,
         signal: cfg.signal,
-      }) as ExchangeResult;
+        stream,
+      };
     } catch (error) {
-      if (staleRetry(error, request.method, staleRetried)) {
+      // A body that was streamed out is gone: nothing sends it again.
+      if (request.replayable && staleRetry(error, request.method, staleRetried)) {
         staleRetried = true;
         retries++;
         continue;
       }
-      const wait = retryAfterError(error, request.method, retries, cfg.retry);
+      const wait = request.replayable ? retryAfterError(error, request.method, retries, cfg.retry) : null;
       if (wait === null || Date.now() + wait >= deadline) throw staleError(error, request.method, cfg.retry);
       request = yield* hookedRequest(cfg, 'beforeRetry', request, (plain) => ({
         request: plain,
@@ -157,13 +214,28 @@ export function* send(first: PreparedRequest, cfg: PolicyConfig = DEFAULT_POLICY
       retries++;
       continue;
     }
-    let response = new Response(result, request.url.href, history, retries);
+    let response: Response | StreamHead;
+    if (stream) {
+      held.open = result as StreamHead;
+      held.open.place(history, retries);
+      response = held.open;
+    } else response = new Response(result as ExchangeResult, request.url.href, history, retries);
     if (cfg.jar) storeCookies(cfg.jar, request.url, response.headers.getSetCookie());
     const replaced = yield* hooks(cfg, 'afterResponse', response, toHookRequest(request));
-    if (replaced instanceof Response) response = replaced;
+    if (stream ? replaced instanceof StreamHead : replaced instanceof Response) {
+      if (replaced !== held.open) discard();
+      response = replaced as Response | StreamHead;
+      if (response instanceof StreamHead) {
+        held.open = response;
+        held.open.place(history, retries);
+      }
+    }
+    // What redirect and retry decisions (and the history) see: for a stream, the head, bodiless.
+    const seen = response instanceof Response ? response : response.toResponse();
 
-    const wait = retryAfterResponse(response, request.method, retries, cfg.retry);
+    const wait = request.replayable ? retryAfterResponse(seen, request.method, retries, cfg.retry) : null;
     if (wait !== null && Date.now() + wait < deadline) {
+      discard();
       request = yield* hookedRequest(cfg, 'beforeRetry', request, (plain) => ({
         request: plain,
         retryCount: retries,
@@ -174,13 +246,22 @@ export function* send(first: PreparedRequest, cfg: PolicyConfig = DEFAULT_POLICY
       retries++;
       continue;
     }
-    const next = nextHop(request, response, history, cfg.maxRedirects);
+    const next = nextHop(request, seen, history, cfg.maxRedirects);
     if (next) {
-      history.push(response);
+      discard();
+      history.push(seen);
       request = yield* hookedRequest(cfg, 'beforeRedirect', next, (plain) => ({ request: plain, response }));
       continue;
     }
-    if (first.throwHttpErrors) response.raiseForStatus();
+    if (first.throwHttpErrors && response.status >= 400) {
+      if (response instanceof Response) response.raiseForStatus();
+      else {
+        // The error carries the body, as request()'s does: read it, then throw.
+        const body = (yield { kind: 'read', response }) as Uint8Array;
+        throw new HTTPStatusError(response.toResponse(body));
+      }
+    }
+    held.open = undefined;
     return response;
   }
 }

@@ -132,7 +132,8 @@ export type CrashMode = 'exit' | 'throw';
 
 export type ToWorker =
   | { t: 'exchange'; req: WireRequest }
-  | { t: 'cancel'; id: number }
+  /** `abort`: the caller gave up waiting (timeout.total, a signal): close, never drain, a streamed rest */
+  | { t: 'cancel'; id: number; abort?: boolean }
   | { t: 'stats'; id: number; pool?: number }
   /** sets a pool's policy (creating a private pool on first sight); answered with 'ok' */
   | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }

@@ -22,11 +22,6 @@ export function withoutHeaders(headers: readonly string[], drop: ReadonlySet<str
   return out;
 }
 
-/** Bodies held as bytes can be sent again; a body that was streamed out cannot. */
-function replayable(body: unknown): boolean {
-  return body === null || body instanceof Uint8Array;
-}
-
 /**
  * The request for the next hop after `response`, or null when the response is final (not a
  * redirect, no Location, or redirects disabled with maxRedirects 0). Throws TooManyRedirectsError
@@ -65,12 +60,14 @@ export function nextHop(
   url.hash = '';
   url.username = '';
   url.password = '';
-  let { method, body, headers } = request;
+  let { method, body, upload, replayable, headers } = request;
   if (response.status <= 303) {
     if (method !== 'HEAD') method = 'GET';
     body = null;
+    upload = null;
+    replayable = true;
     headers = withoutHeaders(headers, BODY_HEADERS);
-  } else if (!replayable(body)) {
+  } else if (!replayable) {
     throw Object.assign(
       new RedirectError(
         `a ${response.status} redirect must resend the body, and this body cannot be replayed`,
@@ -79,5 +76,5 @@ export function nextHop(
     );
   }
   if (url.origin !== request.url.origin) headers = withoutHeaders(headers, CREDENTIALS);
-  return { ...request, method, url, body, headers };
+  return { ...request, method, url, body, upload, replayable, headers };
 }

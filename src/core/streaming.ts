@@ -5,14 +5,15 @@
  * of a request body's interim messages (`pull`, `progress`) for any exchange ({@link interimHandler}).
  * The faces add only how they wait: a promise, or a blocking pump.
  */
-import { fromWire, type OnepoolError } from './errors.js';
+import type { OnepoolError } from './errors.js';
 import { Headers } from './headers.js';
 import type { PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
 import { ProgressMeter } from './progress.js';
 import { type FromWorker, STREAM_WINDOW, type ToWorker, type WireHead } from './protocol.js';
-import type { ConnectionInfo } from './response.js';
+import { type ConnectionInfo, Response } from './response.js';
 import { UploadFeeder } from './upload.js';
+import { failure } from './wire.js';
 
 /** Consumed bytes are credited back to the worker in steps of this size (fewer messages). */
 const CREDIT_STEP = STREAM_WINDOW / 4;
@@ -68,7 +69,7 @@ export class StreamState {
         this.trailers = reply.trailers;
         return true;
       case 'error':
-        this.error = fromWire(reply.error, { method: this.request.method, url: this.request.url.href });
+        this.error = failure(reply, this.request);
         return true;
       default:
         this.#interim?.(reply);
@@ -111,7 +112,21 @@ export class StreamState {
     this.#post({ t: 'cancel', id: this.id });
     return true;
   }
+
+  /**
+   * Fails the exchange from the caller's side (timeout.total, the AbortSignal): the worker is told
+   * to stop, and the next read throws `error`. False when the body had already ended or stopped.
+   */
+  abort(error: OnepoolError): boolean {
+    if (this.ended || this.error || this.cancelled) return false;
+    this.error = error;
+    this.chunks.length = 0;
+    this.#post({ t: 'cancel', id: this.id, abort: true });
+    return true;
+  }
 }
+
+const NO_BODY = new Uint8Array(0);
 
 /** The response head of a streamed exchange, the same on both faces. */
 export abstract class StreamHead {
@@ -124,6 +139,8 @@ export abstract class StreamHead {
   readonly connection: ConnectionInfo;
   protected readonly state: StreamState;
   #trailers: Headers | undefined;
+  #history: readonly Response[] = [];
+  #retries = 0;
 
   constructor(state: StreamState) {
     const head = state.head!;
@@ -140,6 +157,37 @@ export abstract class StreamHead {
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
   }
+
+  /** The redirect responses that led here, oldest first; their bodies were not read (they are empty). */
+  get history(): readonly Response[] {
+    return this.#history;
+  }
+
+  /** How many retries the call made before this response (stale-connection retries included). */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  /** @internal set by the policy: where this response stands in its call */
+  place(history: readonly Response[], retries: number): void {
+    this.#history = Object.freeze([...history]);
+    this.#retries = retries;
+  }
+
+  /** @internal this head as a buffered Response with `body` (empty: a body that was not read) */
+  toResponse(body: Uint8Array = NO_BODY): Response {
+    return new Response(this.result(body), this.url, this.#history, this.#retries);
+  }
+
+  /**
+   * @internal Drops the body at once, without waiting (a response the policy does not return: a
+   * redirect it follows, a status it retries). The worker drains a small HTTP/1.1 rest, so the
+   * connection is kept, and closes the connection (or resets the h2 stream) otherwise.
+   */
+  abstract discard(): void;
+
+  /** Reads the rest of the body into one buffer (a promise on the async face). */
+  abstract bytes(): Uint8Array | Promise<Uint8Array>;
 
   /** @internal the request this answers */
   get request(): PreparedRequest {

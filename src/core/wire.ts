@@ -8,13 +8,14 @@ import {
   fromWire,
   InvalidHeaderError,
   NotProcessedError,
+  type OnepoolError,
   type RequestError,
   ResponseError,
   TotalTimeoutError,
 } from './errors.js';
 import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
-import type { FromWorker, ToWorker, WireRequest } from './protocol.js';
+import type { FromWorker, ToWorker, WireFailure, WireRequest } from './protocol.js';
 import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
 
@@ -59,14 +60,17 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */
 export function exchangeResult(reply: FromWorker, req: PreparedRequest): ExchangeResult {
   if (reply.t === 'response') return reply;
-  if (reply.t === 'error') {
-    const error = fromWire(reply.error, { method: req.method, url: req.url.href });
-    // NotProcessedError is the pool's own, more precise verdict (GOAWAY, REFUSED_STREAM).
-    if (error instanceof ConnectionClosedError && !(error instanceof NotProcessedError))
-      error.staleConnection = reply.reused === true && reply.responseStarted === false;
-    throw error;
-  }
+  if (reply.t === 'error') throw failure(reply, req);
   throw new ResponseError(`pool worker answered an exchange with '${reply.t}'`);
+}
+
+/** A failed exchange's error, rebuilt, with what the stale keep-alive rule needs to know. */
+export function failure(reply: WireFailure, req: PreparedRequest): OnepoolError {
+  const error = fromWire(reply.error, { method: req.method, url: req.url.href });
+  // NotProcessedError is the pool's own, more precise verdict (GOAWAY, REFUSED_STREAM).
+  if (error instanceof ConnectionClosedError && !(error instanceof NotProcessedError))
+    error.staleConnection = reply.reused === true && reply.responseStarted === false;
+  return error;
 }
 
 function about<E extends RequestError>(error: E, req: PreparedRequest): E {

@@ -64,6 +64,10 @@ class StreamExchange implements Tracked {
   #unacked = 0;
   #received = 0;
   #expected = -1;
+  /** a cancelled body is read up to this many bytes received, then the connection is closed */
+  #drainLimit = 0;
+  /** the status line had arrived (the stale keep-alive rule needs to know) */
+  #responseStarted = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
 
@@ -94,17 +98,25 @@ class StreamExchange implements Tracked {
     }
   }
 
-  /** The caller is gone: no more replies; drain the rest when cheap, otherwise abort. */
-  cancel(): void {
+  /**
+   * The caller is gone: no more replies; drain the rest when cheap, otherwise abort. A rest of
+   * unknown length (chunked) is drained up to DRAIN_BYTES more, so small redirect and error bodies
+   * that the policy drops keep their connection too.
+   */
+  cancel(abort: boolean): void {
     this.#quiet();
     const left = this.#expected - this.#received;
-    const cheap = this.connection?.protocol === 'h1' && this.#resume && left >= 0 && left <= DRAIN_BYTES;
+    const cheap = !abort && this.connection?.protocol === 'h1' && this.#resume && left <= DRAIN_BYTES;
     if (!cheap) {
       this.#abortNow(new Error('cancelled by the caller'));
       this.#finish();
       return;
     }
     this.#draining = true;
+    this.#drainLimit = left >= 0 ? this.#expected : this.#received + DRAIN_BYTES;
+    // A server that stops sending must not pin the connection while it drains.
+    const ms = this.#req.readTimeout;
+    if (ms > 0) this.#idleTimer = setTimeout(() => this.#abortNow(new Error('drain stalled')), ms);
     if (this.#paused) {
       this.#paused = false;
       this.#resume?.();
@@ -136,7 +148,7 @@ class StreamExchange implements Tracked {
   #fail(error: WireError): void {
     if (this.#silent) return;
     this.#quiet();
-    this.#reply({ t: 'error', id: this.#req.id, error });
+    this.#replyError(error);
     this.#abortNow(new Error(error.message));
     this.#finish();
   }
@@ -195,7 +207,13 @@ class StreamExchange implements Tracked {
     connectingNow(this);
   }
 
+  #replyError(error: WireError): void {
+    const { reused } = this;
+    this.#reply({ t: 'error', id: this.#req.id, error, reused, responseStarted: this.#responseStarted });
+  }
+
   onHeaders(status: number, raw: (Buffer | string)[], resume: () => void, statusText: string): boolean {
+    this.#responseStarted = true;
     if (status < 200 || this.#silent) return true;
     clearTimeout(this.#connectTimer);
     this.#resume = resume;
@@ -221,7 +239,7 @@ class StreamExchange implements Tracked {
   onData(chunk: Buffer): boolean {
     this.#received += chunk.length;
     if (this.#draining) {
-      if (this.#received > this.#expected) this.#abortNow(new Error('cancelled by the caller'));
+      if (this.#received > this.#drainLimit) this.#abortNow(new Error('cancelled by the caller'));
       return true;
     }
     if (this.#silent) return true;
@@ -247,7 +265,7 @@ class StreamExchange implements Tracked {
   }
 
   onError(error: Error): void {
-    if (!this.#silent) this.#reply({ t: 'error', id: this.#req.id, error: mapError(error) });
+    if (!this.#silent) this.#replyError(mapError(error));
     this.#finish();
   }
 }
@@ -270,9 +288,12 @@ export function creditStream(id: number, bytes: number): void {
   streams.get(id)?.credit(bytes);
 }
 
-/** Cancels a streamed exchange that is still answering; false when it had already ended. */
-export function cancelStream(id: number): boolean {
+/**
+ * Cancels a streamed exchange that is still answering (with `abort`, never draining its rest);
+ * false when it had already ended.
+ */
+export function cancelStream(id: number, abort: boolean): boolean {
   const exchange = streams.get(id);
-  exchange?.cancel();
+  exchange?.cancel(abort);
   return exchange !== undefined;
 }

@@ -79,7 +79,11 @@ function handle(
       return;
     case 'cancel':
       releaseUpload(message.id);
-      if ((cancelExchange(message.id) || cancelStream(message.id)) && port === syncPort) syncEnded();
+      if (
+        (cancelExchange(message.id) || cancelStream(message.id, message.abort === true)) &&
+        port === syncPort
+      )
+        syncEnded();
       return;
     case 'credit':
       creditStream(message.id, message.bytes);

@@ -63,6 +63,8 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       sleeping.add(lane);
       return;
     }
+    // all() buffers its responses: its policies never stream, so never ask to read a stream.
+    if (op.kind === 'read') return resume(lane, () => lane.policy.next(op.response.bytes()));
     const id = nextId();
     listenSync(id, (reply) => {
       if (!isFinal(reply)) return;

@@ -12,13 +12,13 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
+import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { type PoolView, syncView } from '../pools.js';
 import { runSyncAll } from './all.js';
 import { runSync } from './driver.js';
-import { checkStatusSync, openStreamSync, type SyncStreamingResponse } from './streaming.js';
+import type { SyncStreamingResponse } from './streaming.js';
 
 export class SyncClient extends Face<Response, SyncStreamingResponse> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
@@ -50,8 +50,8 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
    * like request() (and HTTPStatusError, after reading the body, under throwHttpErrors).
    */
   stream(method: string, url: string | URL, options?: RequestOptions): SyncStreamingResponse {
-    const request = prepare(method, url, mergeOptions(this.defaults, options));
-    return checkStatusSync(openStreamSync(request));
+    // The sync driver answers streamed exchanges with SyncStreamingResponses.
+    return runSync(this.streamPolicy(method, url, options)) as SyncStreamingResponse;
   }
 
   /** A new client with these options on top of this one's. */

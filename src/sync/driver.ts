@@ -13,7 +13,7 @@ import { openStreamSync } from './streaming.js';
 export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIVE_INFINITY): ExchangeResult {
   // Download progress needs the body in pieces: stream it, then hand over the whole.
   if (request.onDownloadProgress) {
-    const res = openStreamSync(request);
+    const res = openStreamSync(request, deadline);
     return res.result(res.bytes());
   }
   ensurePool(request.pool);
@@ -32,12 +32,13 @@ export const sleepSync = (ms: number): undefined => {
 };
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return exchangeSync(op.request, op.deadline);
+  if (op.kind === 'exchange') return (op.stream ? openStreamSync : exchangeSync)(op.request, op.deadline);
   if (op.kind === 'sleep') return sleepSync(op.ms);
+  if (op.kind === 'read') return op.response.bytes();
   return refusePromise(op.name, op.fn(...(op.args as never[])));
 };
 
-export function runSync(policy: Policy): Response {
+export function runSync<R = Response>(policy: Policy<R>): R {
   let step = policy.next();
   while (!step.done) {
     let result: unknown;

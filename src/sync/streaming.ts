@@ -3,12 +3,10 @@
  * arrived; `for (const chunk of res)` then blocks for each chunk that has not arrived yet, each read
  * crediting the worker so that it reads on.
  */
-import { HTTPStatusError } from '../core/errors.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ToWorker } from '../core/protocol.js';
-import { Response } from '../core/response.js';
 import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
-import { exchangeMessage } from '../core/wire.js';
+import { exchangeMessage, totalTimeoutError } from '../core/wire.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { listenSync, notifySync, postSync, pumpSync, unlisten } from './channel.js';
 
@@ -19,17 +17,23 @@ import { listenSync, notifySync, postSync, pumpSync, unlisten } from './channel.
  */
 export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8Array> {
   readonly #handle: WorkerHandle;
+  /** timeout.total's deadline (ms since the epoch), if any */
+  readonly #until: number | undefined;
   #locked = false;
 
   /** @internal made by httpSync.stream() */
-  constructor(state: StreamState, handle: WorkerHandle) {
+  constructor(state: StreamState, handle: WorkerHandle, until: number | undefined) {
     super(state);
     this.#handle = handle;
+    this.#until = until;
   }
 
   #next(): Uint8Array | null {
     const state = this.state;
-    if (!state.ready) pumpSync(this.#handle, () => state.ready);
+    if (!state.ready && !pumpSync(this.#handle, () => state.ready, this.#until)) {
+      state.abort(totalTimeoutError(state.request));
+      unlisten(state.id);
+    }
     const chunk = state.take();
     if (!chunk) unlisten(state.id);
     return chunk;
@@ -60,6 +64,11 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
 
   /** Stops the exchange (if still running) and frees its connection. Never throws. */
   cancel(): void {
+    this.discard();
+  }
+
+  /** @internal */
+  discard(): void {
     this.state.cancel();
     unlisten(this.state.id);
   }
@@ -67,8 +76,15 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
 
 const post = (message: ToWorker): void => notifySync(message);
 
-/** Sends `request` as a streamed exchange; returns at its head, or throws the exchange's error. */
-export function openStreamSync(request: PreparedRequest): SyncStreamingResponse {
+/**
+ * Sends `request` as a streamed exchange; returns at its head, or throws the exchange's error. Blocks
+ * no later than `deadline` (ms since the epoch): past it the exchange is cancelled in the worker and
+ * TotalTimeoutError is thrown, here or at the read that reaches it.
+ */
+export function openStreamSync(
+  request: PreparedRequest,
+  deadline = Number.POSITIVE_INFINITY,
+): SyncStreamingResponse {
   const id = nextId();
   const state = new StreamState(id, request, post, interimHandler(request, id, post, 'sync'));
   listenSync(id, (reply) => {
@@ -76,17 +92,13 @@ export function openStreamSync(request: PreparedRequest): SyncStreamingResponse 
   });
   try {
     const handle = postSync(exchangeMessage(request, id, true));
-    pumpSync(handle, () => state.head !== undefined || state.error !== undefined);
+    const until = Number.isFinite(deadline) ? deadline : undefined;
+    if (!pumpSync(handle, () => state.head !== undefined || state.error !== undefined, until))
+      state.abort(totalTimeoutError(request));
     if (state.error) throw state.error;
-    return new SyncStreamingResponse(state, handle);
+    return new SyncStreamingResponse(state, handle, until);
   } catch (error) {
     unlisten(id);
     throw error;
   }
-}
-
-/** Applies throwHttpErrors to a streamed response: a 4xx/5xx body is read, then thrown. */
-export function checkStatusSync(res: SyncStreamingResponse): SyncStreamingResponse {
-  if (!res.request.throwHttpErrors || res.status < 400) return res;
-  throw new HTTPStatusError(new Response(res.result(res.bytes()), res.url));
 }

@@ -128,11 +128,12 @@ function route(req, res, body) {
     case 'hang':
       return; // accepts the request and never answers
     case 'redirect': {
-      // /redirect/STATUS?to=URL (relative or absolute)
+      // /redirect/STATUS?to=URL (relative or absolute); &pad=N adds N bytes to the (chunked) body
       const headers = { location: url.searchParams.get('to') ?? '/echo' };
       const cookie = url.searchParams.get('cookie');
       if (cookie) headers['set-cookie'] = cookie;
-      return send(res, Number(parts[1]), headers, 'redirecting');
+      const pad = Number(url.searchParams.get('pad') ?? 0);
+      return send(res, Number(parts[1]), headers, pad ? `redirecting${'x'.repeat(pad)}` : 'redirecting');
     }
     case 'chain': {
       // /chain/N → /chain/N-1 → ... → /echo
