@@ -12,8 +12,11 @@ import type { CrashMode } from './core/protocol.js';
 import { existingWorker } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
-/** tough-cookie's jar, re-exported: pass one as `cookies`, or load a saved one with CookieJar.deserializeSync. */
-export { CookieJar } from 'tough-cookie';
+/**
+ * tough-cookie's jar type. The class itself comes from `tough-cookie` (a dependency of onepool):
+ * onepool loads it only when a client first needs a jar of its own, to keep imports fast.
+ */
+export type { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
 export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';

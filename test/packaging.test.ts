@@ -36,3 +36,23 @@ test('CommonJS: require("onepool")', async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /OK true true function function/);
 });
+
+test("a jar made by onepool is tough-cookie's CookieJar class, loaded only when first needed (ESM and CJS)", async () => {
+  const esm = await runScript(`
+    import { Client } from 'onepool';
+    const jar = new Client({ cookies: true }).cookies;
+    const { CookieJar } = await import('tough-cookie');
+    console.log('JAR', jar instanceof CookieJar);
+  `);
+  assert.equal(esm.code, 0, esm.stderr);
+  assert.match(esm.stdout, /JAR true/);
+  const cjs = await runScript(
+    `const { Client } = require('onepool');
+     const loadedEarly = Object.keys(require.cache).some((k) => k.includes('tough-cookie'));
+     const jar = new Client({ cookies: true }).cookies;
+     console.log('JAR', loadedEarly, jar instanceof require('tough-cookie').CookieJar);`,
+    { type: 'commonjs' },
+  );
+  assert.equal(cjs.code, 0, cjs.stderr);
+  assert.match(cjs.stdout, /JAR false true/);
+});

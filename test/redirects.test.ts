@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CookieJar, RedirectError, type Response, TooManyRedirectsError } from 'onepool';
+import { RedirectError, type Response, TooManyRedirectsError } from 'onepool';
+import { CookieJar } from 'tough-cookie';
 import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 

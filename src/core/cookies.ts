@@ -4,17 +4,56 @@
  * generator: read before every hop, written after every response, redirects included. Both faces
  * of one client share one jar. The global `http` and `httpSync` have none.
  */
-import { CookieJar, MemoryCookieStore } from 'tough-cookie';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type * as ToughCookie from 'tough-cookie';
+import type { CookieJar } from 'tough-cookie';
 import { InvalidArgumentError } from './errors.js';
 import { findHeader } from './options.js';
 
 /** `true`: a jar of the client's own; a CookieJar: that jar; false or absent: no cookies at all. */
 export type CookiesOption = boolean | CookieJar;
 
+// tough-cookie and its public-suffix list take ~33 ms to load, and most clients keep no cookies:
+// load them when the first jar of our own is made. A jar the caller passes was loaded by the caller.
+const require = createRequire(import.meta.url);
+let toughCookie: typeof ToughCookie | undefined;
+
+/**
+ * The same module instance the caller's own `import`/`require` of tough-cookie gets, so `CookieJar`
+ * is one class: the ESM build resolves the ESM entry and loads it with require(esm) (Node ≥ 20.19);
+ * the CJS build, and older Node, the CJS entry.
+ */
+function loadToughCookie(): typeof ToughCookie {
+  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  if (resolve) {
+    try {
+      return require(fileURLToPath(resolve('tough-cookie'))) as typeof ToughCookie;
+    } catch {
+      // Node 20.18 cannot require ESM: fall through to the CJS entry.
+    }
+  }
+  return require('tough-cookie') as typeof ToughCookie;
+}
+
+/** A tough-cookie jar, recognised by its synchronous API (so a jar from another copy of tough-cookie works too). */
+export function isJar(value: unknown): value is CookieJar {
+  const jar = value as Partial<CookieJar> | null;
+  return (
+    typeof jar === 'object' &&
+    jar !== null &&
+    typeof jar.setCookieSync === 'function' &&
+    typeof jar.getCookieStringSync === 'function'
+  );
+}
+
 export function resolveJar(option: CookiesOption | undefined): CookieJar | null {
   if (option === undefined || option === false) return null;
-  if (option === true) return new CookieJar(new MemoryCookieStore());
-  if (option instanceof CookieJar) return option;
+  if (option === true) {
+    toughCookie ??= loadToughCookie();
+    return new toughCookie.CookieJar(new toughCookie.MemoryCookieStore());
+  }
+  if (isJar(option)) return option;
   throw new InvalidArgumentError('cookies must be true, false or a tough-cookie CookieJar');
 }
 

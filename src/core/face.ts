@@ -3,8 +3,8 @@
  * Response, and everything else about a call is the same. A face is frozen configuration: its
  * defaults never change once built; `extend` makes a new face.
  */
-import { CookieJar } from 'tough-cookie';
-import { resolveJar } from './cookies.js';
+import type { CookieJar } from 'tough-cookie';
+import { isJar, resolveJar } from './cookies.js';
 import { validateHooks } from './hooks.js';
 import { mergeOptions, type RequestOptions } from './options.js';
 import { callPolicy, type Policy, streamPolicy } from './policy.js';
@@ -41,7 +41,7 @@ export abstract class Face<R, S = unknown> {
 
   /** This face's cookie jar (shared with its other face), or null when it keeps no cookies. */
   get cookies(): CookieJar | null {
-    return this.defaults.cookies instanceof CookieJar ? this.defaults.cookies : null;
+    return isJar(this.defaults.cookies) ? this.defaults.cookies : null;
   }
 
   /** The policy generator for one call, ready for this face's driver. */
