@@ -43,9 +43,11 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
   }
 
   /**
-   * Sends one request and resolves at the response head; read the body with `for await`, `res.body`
-   * (a web ReadableStream) or `res.toNodeStream()`, or drop it with `res.cancel()`. Rejects like
-   * request() (and with HTTPStatusError, after reading the body, under throwHttpErrors).
+   * Sends one request, following redirects and retrying as request() does, and resolves at the final
+   * response's head; read the body with `for await`, `res.body` (a web ReadableStream) or
+   * `res.toNodeStream()`, or drop it with `res.cancel()`. Rejects like request() (and with
+   * HTTPStatusError, after reading the body, under throwHttpErrors). timeout.total and `signal`
+   * bound the body too: a read past them rejects with TotalTimeoutError or AbortedError.
    */
   async stream(method: string, url: string | URL, options?: RequestOptions): Promise<StreamingResponse> {
     // The async driver answers streamed exchanges with StreamingResponses.

@@ -62,8 +62,9 @@ export abstract class Face<R, S = unknown> {
   abstract request(method: string, url: string | URL, options?: RequestOptions): R;
 
   /**
-   * Sends one request and returns at the response head, with the body still to read, in pieces,
-   * with backpressure: the pool worker holds at most a small window of unread data.
+   * Sends one request through the same policy as request() (redirects, retries, cookies, hooks,
+   * timeout.total) and returns at the final response's head, with the body still to read, in
+   * pieces, with backpressure: the pool worker holds at most a small window of unread data.
    */
   abstract stream(method: string, url: string | URL, options?: RequestOptions): S;
 

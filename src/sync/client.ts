@@ -45,9 +45,10 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
   }
 
   /**
-   * Sends one request and returns at the response head; read the body with
-   * `for (const chunk of res)` (each chunk a blocking read), or drop it with `res.cancel()`. Throws
-   * like request() (and HTTPStatusError, after reading the body, under throwHttpErrors).
+   * Sends one request, following redirects and retrying as request() does, and returns at the final
+   * response's head; read the body with `for (const chunk of res)` (each chunk a blocking read), or
+   * drop it with `res.cancel()`. Throws like request() (and HTTPStatusError, after reading the body,
+   * under throwHttpErrors). A read never blocks past timeout.total: it throws TotalTimeoutError.
    */
   stream(method: string, url: string | URL, options?: RequestOptions): SyncStreamingResponse {
     // The sync driver answers streamed exchanges with SyncStreamingResponses.
