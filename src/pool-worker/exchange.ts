@@ -7,40 +7,19 @@
  * onData, onComplete, onError), the form its Client drives natively: raw header buffers, no
  * stream objects, no wrapping.
  */
-import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
-import type { FromWorker, WireRequest } from '../core/protocol.js';
+import type { WireRequest } from '../core/protocol.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
-import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
-import {
-  type Connection,
-  connectingNow,
-  connectionInfo,
-  entryFor,
-  finished,
-  type KeyEntry,
-  poolById,
-  started,
-  type Tracked,
-} from './pool.js';
+import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
+import { connectionInfo } from './pool.js';
 
-export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
+export type { Reply } from './exchange-base.js';
 
 const running = new Map<number, Exchange>();
 
-const latin1 = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('latin1'));
-
-class Exchange implements Tracked {
-  connection: Connection | undefined;
-  reused = false;
-  readonly #req: WireRequest;
-  readonly #entry: KeyEntry;
-  readonly #reply: Reply;
-  #abort: ((reason: Error) => void) | undefined;
-  #failure: Error | undefined;
+class Exchange extends BaseExchange {
   #done = false;
-  #status = 0;
   #statusText = '';
   #headers: string[] = [];
   #chunks: Buffer[] = [];
@@ -48,94 +27,40 @@ class Exchange implements Tracked {
   #decoder: BodyDecoder | undefined;
   /** body chunks that arrived before the headers (seen on the HTTP/2 path), held for the decoder */
   #early: Buffer[] | undefined;
-  #responseStarted = false;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #readTimer: NodeJS.Timeout | undefined;
-
-  constructor(req: WireRequest, entry: KeyEntry, reply: Reply) {
-    this.#req = req;
-    this.#entry = entry;
-    this.#reply = reply;
-    if (req.connectTimeout > 0) {
-      this.#connectTimer = setTimeout(() => {
-        if (this.connection) return;
-        const ms = req.connectTimeout;
-        this.#fail({
-          name: 'ConnectTimeoutError',
-          message: `no connection to ${req.origin} within ${ms} ms`,
-        });
-      }, req.connectTimeout);
-    }
-  }
 
   /** Stops the exchange without a reply (its caller has gone). */
   cancel(): void {
     this.#decoder?.destroy();
     this.#finish();
-    this.#abortNow(new Error('cancelled by the caller'));
+    this.abortNow(new Error('cancelled by the caller'));
   }
 
-  #abortNow(reason: Error): void {
-    this.#failure = reason;
-    this.#abort?.(reason);
-  }
-
-  #fail(error: WireError): void {
+  protected fail(error: WireError): void {
     if (this.#done) return;
     this.#finish();
     this.#decoder?.destroy();
-    this.#replyError(error);
-    this.#abortNow(new Error(error.message));
+    this.replyError(error);
+    this.abortNow(new Error(error.message));
   }
 
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#readTimer);
-    running.delete(this.#req.id);
-    finished(this.#entry, this);
-  }
-
-  onConnect(abort: (reason: Error) => void): void {
-    this.#abort = abort;
-    if (this.#failure) {
-      abort(this.#failure);
-      return;
-    }
-    connectingNow(this);
-    // Our own read timer rather than undici's headersTimeout/bodyTimeout: undici 7's timers tick
-    // in ~500 ms steps, so a 200 ms read timeout would fire after about a second.
-    const ms = this.#req.readTimeout;
-    if (ms > 0) {
-      this.#readTimer = setTimeout(() => {
-        const what = this.#status === 0 ? 'no response headers' : 'the body stalled';
-        this.#fail({ name: 'ReadTimeoutError', message: `read timeout: ${what} within ${ms} ms` });
-      }, ms);
-    }
-  }
-
-  #replyError(error: WireError): void {
-    const { reused } = this;
-    this.#reply({ t: 'error', id: this.#req.id, error, reused, responseStarted: this.#responseStarted });
+    running.delete(this.req.id);
+    this.settle();
   }
 
   onHeaders(status: number, raw: (Buffer | string)[], _resume: () => void, statusText: string): boolean {
-    this.#responseStarted = true;
-    if (status < 200) return true; // 1xx: informational, the final response follows
-    this.#status = status;
+    if (!this.headStarted(status)) return true;
     this.#statusText = statusText ?? '';
-    const headers = new Array<string>(raw.length);
-    for (let i = 0; i < raw.length; i++) headers[i] = latin1(raw[i]!);
-    this.#headers = headers;
+    this.#headers = headerList(raw);
     this.#decoder = bodyDecoder(
-      headers,
-      this.#req,
+      this.#headers,
+      this.req,
       (chunk) => this.#collect(chunk),
-      (e) => this.#fail(e),
+      (e) => this.fail(e),
     );
     if (this.#early) for (const chunk of this.#early.splice(0)) this.#decoder.write(chunk);
-    this.#readTimer?.refresh();
     return true;
   }
 
@@ -145,7 +70,7 @@ class Exchange implements Tracked {
   }
 
   onData(chunk: Buffer): boolean {
-    this.#readTimer?.refresh();
+    this.startReadTimer();
     if (this.#decoder) this.#decoder.write(chunk);
     else if (this.#early) this.#early.push(chunk);
     else this.#early = [chunk];
@@ -155,7 +80,7 @@ class Exchange implements Tracked {
   onComplete(): void {
     if (this.#done) return;
     // Every byte is in: what remains is decoding, which the read timeout does not cover.
-    clearTimeout(this.#readTimer);
+    this.stopReadTimer();
     if (!this.#decoder) {
       // No final headers came through onHeaders: pass whatever arrived through as it is.
       for (const chunk of this.#early ?? []) this.#collect(chunk);
@@ -173,11 +98,11 @@ class Exchange implements Tracked {
     const body = Buffer.concat(this.#chunks, this.#size);
     this.#chunks = [];
     const owned = body.byteOffset === 0 && body.buffer.byteLength === body.byteLength;
-    this.#reply(
+    this.reply(
       {
         t: 'response',
-        id: this.#req.id,
-        status: this.#status,
+        id: this.req.id,
+        status: this.status,
         statusText: this.#statusText,
         headers: this.#headers,
         body,
@@ -194,7 +119,7 @@ class Exchange implements Tracked {
     // has no body by definition (RFC 9110 §15.4.5), so an empty 304 is a complete response. The
     // connection is lost (undici destroyed it), the answer is not.
     if (
-      this.#status === 304 &&
+      this.status === 304 &&
       this.#size === 0 &&
       (error as NodeJS.ErrnoException).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
     ) {
@@ -203,22 +128,13 @@ class Exchange implements Tracked {
     }
     this.#finish();
     this.#decoder?.destroy();
-    this.#replyError(mapError(error));
+    this.replyError(mapError(error));
   }
 }
 
 /** Starts one exchange; `reply` is called exactly once (unless the exchange is cancelled). */
 export function startExchange(req: WireRequest, reply: Reply): void {
-  const pool = poolById(req.pool);
-  if (!pool) {
-    reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
-    return;
-  }
-  const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
-  const exchange = new Exchange(req, entry, reply);
-  running.set(req.id, exchange);
-  started(entry);
-  dispatchExchange(entry, req, reply, exchange);
+  startOnPool(req, reply, (entry) => new Exchange(req, entry, reply), running);
 }
 
 /** Cancels a running exchange without a reply; false when it had already finished. */

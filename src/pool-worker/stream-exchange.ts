@@ -12,25 +12,12 @@
  * A cancelled HTTP/1.1 response is drained when little of it is left (the connection is kept);
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
  */
-import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
-import { type FromWorker, STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
-import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
-import {
-  type Connection,
-  connectingNow,
-  connectionInfo,
-  entryFor,
-  finished,
-  type KeyEntry,
-  poolById,
-  started,
-  type Tracked,
-} from './pool.js';
-
-type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
+import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
+import { connectionInfo } from './pool.js';
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;
@@ -39,17 +26,7 @@ const DRAIN_BYTES = 256 * 1024;
 
 const streams = new Map<number, StreamExchange>();
 
-const latin1 = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('latin1'));
-const flat = (raw: (Buffer | string)[] | null | undefined): string[] => (raw ?? []).map(latin1);
-
-class StreamExchange implements Tracked {
-  connection: Connection | undefined;
-  reused = false;
-  readonly #req: WireRequest;
-  readonly #entry: KeyEntry;
-  readonly #reply: Reply;
-  #abort: ((reason: Error) => void) | undefined;
-  #failure: Error | undefined;
+class StreamExchange extends BaseExchange {
   #resume: (() => void) | undefined;
   #decoder: BodyDecoder | undefined;
   /** no more messages for the caller (finished, failed or cancelled) */
@@ -66,25 +43,8 @@ class StreamExchange implements Tracked {
   #expected = -1;
   /** a cancelled body is read up to this many bytes received, then the connection is closed */
   #drainLimit = 0;
-  /** the status line had arrived (the stale keep-alive rule needs to know) */
-  #responseStarted = false;
-  #connectTimer: NodeJS.Timeout | undefined;
+  /** the caller has not read what was sent for timeout.read (the caller's side of the read timeout) */
   #idleTimer: NodeJS.Timeout | undefined;
-
-  constructor(req: WireRequest, entry: KeyEntry, reply: Reply) {
-    this.#req = req;
-    this.#entry = entry;
-    this.#reply = reply;
-    if (req.connectTimeout > 0) {
-      this.#connectTimer = setTimeout(() => {
-        if (this.connection) return;
-        this.#fail({
-          name: 'ConnectTimeoutError',
-          message: `no connection to ${req.origin} within ${req.connectTimeout} ms`,
-        });
-      }, req.connectTimeout);
-    }
-  }
 
   /** The caller consumed `bytes`: reopen the window, and resume undici when it has room. */
   credit(bytes: number): void {
@@ -94,6 +54,7 @@ class StreamExchange implements Tracked {
     if (this.#unacked > 0) this.#armIdle();
     if (this.#paused && !this.#full()) {
       this.#paused = false;
+      this.startReadTimer();
       this.#resume?.();
     }
   }
@@ -108,15 +69,15 @@ class StreamExchange implements Tracked {
     const left = this.#expected - this.#received;
     const cheap = !abort && this.connection?.protocol === 'h1' && this.#resume && left <= DRAIN_BYTES;
     if (!cheap) {
-      this.#abortNow(new Error('cancelled by the caller'));
+      this.abortNow(new Error('cancelled by the caller'));
       this.#finish();
       return;
     }
     this.#draining = true;
     this.#drainLimit = left >= 0 ? this.#expected : this.#received + DRAIN_BYTES;
     // A server that stops sending must not pin the connection while it drains.
-    const ms = this.#req.readTimeout;
-    if (ms > 0) this.#idleTimer = setTimeout(() => this.#abortNow(new Error('drain stalled')), ms);
+    const ms = this.req.readTimeout;
+    if (ms > 0) this.#idleTimer = setTimeout(() => this.abortNow(new Error('drain stalled')), ms);
     if (this.#paused) {
       this.#paused = false;
       this.#resume?.();
@@ -125,8 +86,8 @@ class StreamExchange implements Tracked {
 
   #quiet(): void {
     this.#silent = true;
-    streams.delete(this.#req.id);
-    clearTimeout(this.#connectTimer);
+    streams.delete(this.req.id);
+    this.stopReadTimer();
     clearTimeout(this.#idleTimer);
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -137,19 +98,14 @@ class StreamExchange implements Tracked {
     if (this.#done) return;
     this.#done = true;
     this.#quiet();
-    finished(this.#entry, this);
+    this.settle();
   }
 
-  #abortNow(reason: Error): void {
-    this.#failure = reason;
-    this.#abort?.(reason);
-  }
-
-  #fail(error: WireError): void {
+  protected fail(error: WireError): void {
     if (this.#silent) return;
     this.#quiet();
-    this.#replyError(error);
-    this.#abortNow(new Error(error.message));
+    this.replyError(error);
+    this.abortNow(new Error(error.message));
     this.#finish();
   }
 
@@ -158,10 +114,10 @@ class StreamExchange implements Tracked {
   }
 
   #armIdle(): void {
-    const ms = this.#req.readTimeout;
+    const ms = this.req.readTimeout;
     if (ms <= 0 || this.#idleTimer) return;
     this.#idleTimer = setTimeout(() => {
-      this.#fail({
+      this.fail({
         name: 'ReadTimeoutError',
         message: `read timeout: the streamed body was not read for ${ms} ms`,
       });
@@ -194,39 +150,23 @@ class StreamExchange implements Tracked {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#unacked += out.byteLength;
-    this.#reply({ t: 'chunk', id: this.#req.id, chunk: out }, [out.buffer as ArrayBuffer]);
+    this.reply({ t: 'chunk', id: this.req.id, chunk: out }, [out.buffer as ArrayBuffer]);
     this.#armIdle();
   }
 
-  onConnect(abort: (reason: Error) => void): void {
-    this.#abort = abort;
-    if (this.#failure) {
-      abort(this.#failure);
-      return;
-    }
-    connectingNow(this);
-  }
-
-  #replyError(error: WireError): void {
-    const { reused } = this;
-    this.#reply({ t: 'error', id: this.#req.id, error, reused, responseStarted: this.#responseStarted });
-  }
-
   onHeaders(status: number, raw: (Buffer | string)[], resume: () => void, statusText: string): boolean {
-    this.#responseStarted = true;
-    if (status < 200 || this.#silent) return true;
-    clearTimeout(this.#connectTimer);
+    if (this.#silent || !this.headStarted(status)) return true;
     this.#resume = resume;
-    const headers = flat(raw);
+    const headers = headerList(raw);
     for (let i = 0; i < headers.length; i += 2)
       if (headers[i]!.toLowerCase() === 'content-length') this.#expected = Number(headers[i + 1]);
     // Decoded as it arrives (decode.ts); backpressure counts decoded bytes. maxResponseSize is for
     // buffered bodies: a stream is read piece by piece, so it is not limited.
-    const decode = { decompress: this.#req.decompress, maxResponseSize: 0 };
-    this.#decoder = bodyDecoder(headers, decode, this.#push, (error) => this.#fail(error));
-    this.#reply({
+    const decode = { decompress: this.req.decompress, maxResponseSize: 0 };
+    this.#decoder = bodyDecoder(headers, decode, this.#push, (error) => this.fail(error));
+    this.reply({
       t: 'head',
-      id: this.#req.id,
+      id: this.req.id,
       status,
       statusText: statusText ?? '',
       headers,
@@ -239,13 +179,18 @@ class StreamExchange implements Tracked {
   onData(chunk: Buffer): boolean {
     this.#received += chunk.length;
     if (this.#draining) {
-      if (this.#received > this.#drainLimit) this.#abortNow(new Error('cancelled by the caller'));
+      if (this.#received > this.#drainLimit) this.abortNow(new Error('cancelled by the caller'));
       return true;
     }
     if (this.#silent) return true;
     if (this.#decoder) this.#decoder.write(chunk);
     else this.#push(chunk);
-    if (this.#full()) this.#paused = true;
+    if (this.#full()) {
+      // The reader is behind: the server owes nothing until it catches up (the idle timer watches
+      // the reader meanwhile).
+      this.#paused = true;
+      this.stopReadTimer();
+    } else this.startReadTimer();
     return !this.#paused;
   }
 
@@ -254,10 +199,12 @@ class StreamExchange implements Tracked {
       this.#finish();
       return;
     }
+    // Every byte is in: what remains is decoding, which the read timeout does not cover.
+    this.stopReadTimer();
     const end = (error?: Error) => {
       if (error) return this.onError(error);
       this.#flush();
-      this.#reply({ t: 'end', id: this.#req.id, trailers: flat(trailers) });
+      this.reply({ t: 'end', id: this.req.id, trailers: headerList(trailers) });
       this.#finish();
     };
     if (this.#decoder) this.#decoder.end(end);
@@ -265,23 +212,14 @@ class StreamExchange implements Tracked {
   }
 
   onError(error: Error): void {
-    if (!this.#silent) this.#replyError(mapError(error));
+    if (!this.#silent) this.replyError(mapError(error));
     this.#finish();
   }
 }
 
 /** Starts one streamed exchange; it replies head, chunks, then end or error (unless cancelled). */
 export function startStream(req: WireRequest, reply: Reply): void {
-  const pool = poolById(req.pool);
-  if (!pool) {
-    reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
-    return;
-  }
-  const entry = entryFor(pool, req.key, req.origin, req.transport);
-  const exchange = new StreamExchange(req, entry, reply);
-  streams.set(req.id, exchange);
-  started(entry);
-  dispatchExchange(entry, req, reply, exchange);
+  startOnPool(req, reply, (entry) => new StreamExchange(req, entry, reply), streams);
 }
 
 export function creditStream(id: number, bytes: number): void {
