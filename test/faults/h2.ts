@@ -327,7 +327,7 @@ export const h2Scenarios: H2Scenario[] = [
     summary: 'raw: 20,000 PING frames (each needing an ACK) right after the preface, then answers normally',
     expect: ['ConnectionClosedError', 'ok'],
     impl: 'raw',
-    onRawConnection: (c) => flood(c, ping(Buffer.from('floodping')), 20_000),
+    onRawConnection: (c) => flood(c, ping(Buffer.from('floodpng')), 20_000),
   }),
   def({
     name: 'h2-continuation-flood',
