@@ -44,7 +44,7 @@ const plan = fc.record({
   tail: sometimes(fc.uint8Array({ minLength: 1, maxLength: 64 }), 4),
   tailDelay: fc.integer({ min: 0, max: 20 }),
 });
-type Plan = fc.infer<typeof plan>;
+type Plan = typeof plan extends fc.Arbitrary<infer T> ? T : never;
 
 function responseBytes(p: Plan, requestId: string): Buffer {
   const head = [`HTTP/1.1 ${p.status} Fuzz`, `x-request-id: ${requestId}`];
