@@ -14,11 +14,16 @@ import type { CrashMode } from './core/protocol.js';
 import { existingWorker, nextId } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
+/** tough-cookie's jar, re-exported: pass one as `cookies`, or load a saved one with CookieJar.deserializeSync. */
+export { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
 export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
+export type { AuthOption } from './core/auth.js';
+export type { CookiesOption } from './core/cookies.js';
 export * from './core/errors.js';
 export { Headers } from './core/headers.js';
+export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
   Body,
   HeadersInit,
@@ -32,6 +37,7 @@ export type {
 export type { PoolOptions } from './core/pool-options.js';
 export type { Progress, ProgressCallback } from './core/progress.js';
 export { type ConnectionInfo, Response } from './core/response.js';
+export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { StreamHead } from './core/streaming.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';

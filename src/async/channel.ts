@@ -78,16 +78,67 @@ export function closeAsync(id: number): void {
   if (entry) settle(entry.handle, id);
 }
 
-/** Posts one message that expects one reply with the same id; other replies go to `interim`. */
+/** When to give up on a reply: the worker is told to cancel, and the call fails with the given error. */
+export interface Bounds {
+  /** ms since the epoch; Infinity for none */
+  deadline: number;
+  signal: AbortSignal | undefined;
+  timedOut: () => OnepoolError;
+  aborted: () => OnepoolError;
+}
+
+/**
+ * Posts one message that expects one reply with the same id; other replies go to `interim`. With
+ * `bounds`, gives up at the deadline or on abort: the worker is told to cancel, the call rejects.
+ */
 export function callAsync(
   message: ToWorker & { id: number },
   transfer: Transferable[] = [],
   interim?: (reply: FromWorker) => void,
+  bounds?: Bounds,
 ): Promise<FromWorker> {
   return new Promise<FromWorker>((resolve, reject) => {
-    const message_ = (reply: FromWorker) => (isFinal(reply) ? resolve(reply) : interim?.(reply));
-    openAsync(message, { message: message_, fail: reject }, transfer);
+    let settled = false;
+    let release: (() => void) | undefined;
+    const end = () => {
+      settled = true;
+      release?.();
+    };
+    const message_ = (reply: FromWorker) => {
+      if (!isFinal(reply)) return interim?.(reply);
+      end();
+      resolve(reply);
+    };
+    const fail = (error: OnepoolError) => {
+      end();
+      reject(error);
+    };
+    openAsync(message, { message: message_, fail }, transfer);
+    if (bounds && !settled) {
+      release = bound(bounds, (error) => {
+        closeAsync(message.id);
+        notifyAsync({ t: 'cancel', id: message.id });
+        fail(error());
+      });
+    }
   });
+}
+
+/** Arms the deadline and the abort signal of one call; returns their release. */
+function bound(bounds: Bounds, giveUp: (error: () => OnepoolError) => void): () => void {
+  if (bounds.signal?.aborted) {
+    giveUp(bounds.aborted);
+    return () => {};
+  }
+  const timer = Number.isFinite(bounds.deadline)
+    ? setTimeout(() => giveUp(bounds.timedOut), Math.max(0, bounds.deadline - Date.now()))
+    : undefined;
+  const onAbort = () => giveUp(bounds.aborted);
+  bounds.signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    bounds.signal?.removeEventListener('abort', onAbort);
+  };
 }
 
 /** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */

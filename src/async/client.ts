@@ -11,7 +11,6 @@ import {
 } from '../core/all.js';
 import { Face } from '../core/face.js';
 import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
-import { send } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { asyncView, type PoolView } from '../pools.js';
@@ -21,16 +20,13 @@ import { runAsync } from './driver.js';
 import { checkStatusAsync, openStreamAsync, type StreamingResponse } from './streaming.js';
 
 export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
-  /** This client's defaults, applied under every call's own options. */
-  readonly defaults: Readonly<RequestOptions>;
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<Promise<PoolStats>, Promise<string>>;
   #sync: SyncClient | undefined;
 
   constructor(defaults: RequestOptions = {}) {
-    super();
-    this.defaults = Object.freeze({ ...defaults });
-    this.pool = asyncView(defaults.pool?.id ?? 0);
+    super(defaults);
+    this.pool = asyncView(this.defaults.pool?.id ?? 0);
   }
 
   /**
@@ -43,7 +39,7 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
   }
 
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
-    return runAsync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+    return runAsync(this.policy(method, url, options));
   }
 
   /**
@@ -61,7 +57,7 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
     return new Client(mergeOptions(this.defaults, options));
   }
 
-  /** The sync face of the same configuration. */
+  /** The sync face of the same configuration (the same cookie jar). */
   get sync(): SyncClient {
     this.#sync ??= new SyncClient(this.defaults);
     return this.#sync;

@@ -3,8 +3,8 @@
  * async face runs lanes of promises, the sync face drives the policies itself (sync/all.ts).
  */
 import { InvalidArgumentError } from './errors.js';
-import { mergeOptions, prepare, type RequestOptions } from './options.js';
-import { type Policy, send } from './policy.js';
+import { mergeOptions, type RequestOptions } from './options.js';
+import { callPolicy, type Policy } from './policy.js';
 import type { Response } from './response.js';
 
 /** One request of an `all()` call: its URL, its method (default GET), and its own options. */
@@ -34,6 +34,6 @@ export function allPolicies(defaults: RequestOptions, requests: readonly AllRequ
   if (!Array.isArray(requests)) throw new InvalidArgumentError('all() takes an array of requests');
   return requests.map((item) => () => {
     const { url, method = 'GET', ...options } = item;
-    return send(prepare(method, url, mergeOptions(defaults, options)));
+    return callPolicy(method, url, mergeOptions(defaults, options));
   });
 }

@@ -1,11 +1,58 @@
 /**
  * The verbs, written once for both faces: `http` returns Promise<Response>, `httpSync` returns
- * Response, and everything else about a call is the same.
+ * Response, and everything else about a call is the same. A face is frozen configuration: its
+ * defaults never change once built; `extend` makes a new face.
  */
-import type { RequestOptions } from './options.js';
+import { CookieJar } from 'tough-cookie';
+import { resolveJar } from './cookies.js';
+import { validateHooks } from './hooks.js';
+import { mergeOptions, type RequestOptions } from './options.js';
+import { callPolicy, type Policy } from './policy.js';
+
+/**
+ * Defaults as a face keeps them: `cookies: true` becomes the face's own jar (so `client.sync` and
+ * `client.async`, built from these defaults, share it), nested objects copied and frozen.
+ */
+function freezeDefaults(defaults: RequestOptions): Readonly<RequestOptions> {
+  const out: RequestOptions = { ...defaults };
+  if (out.cookies === true) out.cookies = resolveJar(true) as CookieJar;
+  if (out.hooks !== undefined) {
+    const hooks = validateHooks(out.hooks);
+    out.hooks = Object.freeze(
+      Object.fromEntries(Object.entries(hooks).map(([name, list]) => [name, Object.freeze([...list])])),
+    );
+  }
+  for (const key of ['headers', 'params', 'timeout', 'retry', 'auth', 'tls'] as const) {
+    const value = out[key];
+    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+      (out as Record<string, unknown>)[key] = Object.freeze({ ...value });
+  }
+  return Object.freeze(out);
+}
 
 export abstract class Face<R, S = unknown> {
-  /** Sends one request (after redirects and retries, once those are configured) and returns its response. */
+  /** This face's defaults, applied under every call's own options. Frozen. */
+  readonly defaults: Readonly<RequestOptions>;
+
+  constructor(defaults: RequestOptions = {}) {
+    this.defaults = freezeDefaults(defaults);
+  }
+
+  /** This face's cookie jar (shared with its other face), or null when it keeps no cookies. */
+  get cookies(): CookieJar | null {
+    return this.defaults.cookies instanceof CookieJar ? this.defaults.cookies : null;
+  }
+
+  /** The policy generator for one call, ready for this face's driver. */
+  protected policy(method: string, url: string | URL, options?: RequestOptions): Policy {
+    return callPolicy(method, url, mergeOptions(this.defaults, options));
+  }
+
+  /**
+   * Sends one request, following redirects and retrying as configured, and returns the final
+   * response. Throws a RequestError subclass when no response could be had, an InvalidRequestError
+   * when nothing was sent, HTTPStatusError for 4xx/5xx with throwHttpErrors, or what a hook threw.
+   */
   abstract request(method: string, url: string | URL, options?: RequestOptions): R;
 
   /**

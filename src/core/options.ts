@@ -3,8 +3,14 @@
  * ({@link PreparedRequest}: plain data, validated, ready to cross to the worker). Everything that
  * can be wrong with a request is found here, before a byte is sent.
  */
+import type { CookieJar } from 'tough-cookie';
+import { type AuthOption, authorization } from './auth.js';
+import { joinBaseURL } from './base-url.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
+import { type Hooks, mergeHooks } from './hooks.js';
 import type { ProgressCallback } from './progress.js';
+import { checkProxyOption, type ProxyOption } from './proxy.js';
+import type { RetryOptions } from './retry.js';
 import { type ResolvedTransport, resolveTransport, type TransportOptions } from './transport-key.js';
 import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
 
@@ -21,6 +27,8 @@ export interface Timeouts {
   connect?: number;
   /** ms without a byte from the server, once the request is sent. Default 30 000. */
   read?: number;
+  /** ms for the whole call: every redirect hop, retry and backoff. Default 0 (no limit beyond connect and read). */
+  total?: number;
 }
 
 /** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
@@ -54,11 +62,34 @@ export interface RequestOptions extends TransportOptions {
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
+  /** URLs are paths under this one, and can never leave its origin (see docs/policy.md). */
+  baseURL?: string | URL;
+  /** Basic ({ username, password }) or bearer ({ bearer }) credentials, unless an Authorization header is given. */
+  auth?: AuthOption;
+  /** Retries: a limit (0 or false: none) or the full settings. See {@link RetryOptions}. */
+  retry?: number | false | RetryOptions;
+  /** Redirects followed at most (default 20; more throws TooManyRedirectsError); 0 returns the 3xx response. */
+  maxRedirects?: number;
+  /**
+   * true: a cookie jar of the client's own (shared by its two faces); a tough-cookie CookieJar: that
+   * jar; false (the default for `http` and `httpSync`): no cookies are stored or sent.
+   */
+  cookies?: boolean | CookieJar;
+  /** Hooks; a client's hooks run before the call's own. */
+  hooks?: Hooks;
+  /** Decode gzip, deflate and br bodies (and send Accept-Encoding: gzip, deflate, br). Default true. */
+  decompress?: boolean;
+  /** The largest (decoded) body accepted, in bytes; more throws ResponseTooLargeError. Default 100 MiB; 0: no limit. */
+  maxResponseSize?: number;
+  /** Aborts the call (async face: the exchange in the worker is cancelled too) with AbortedError. */
+  signal?: AbortSignal;
   /** A private pool (from `createPool`) instead of the process-wide one. */
   pool?: PoolRef;
 }
 
-export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000 };
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };
+export const DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024;
+export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const USER_AGENT = 'onepool/0.1';
 
 /** A request after validation: plain data, identical for both faces. */
@@ -78,6 +109,11 @@ export interface PreparedRequest {
   readTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
+  decompress: boolean;
+  /** bytes; 0: no limit */
+  maxResponseSize: number;
+  /** the `proxy` option as given; the route is chosen per exchange, from the exchange's URL */
+  proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
 }
@@ -212,7 +248,9 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
 function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {
   if (timeout === undefined) return DEFAULT_TIMEOUTS;
   const t =
-    typeof timeout === 'number' ? { connect: timeout, read: timeout } : { ...DEFAULT_TIMEOUTS, ...timeout };
+    typeof timeout === 'number'
+      ? { ...DEFAULT_TIMEOUTS, connect: timeout, read: timeout }
+      : { ...DEFAULT_TIMEOUTS, ...timeout };
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
@@ -238,7 +276,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     throw new InvalidArgumentError(`invalid method: ${JSON.stringify(String(method))}`);
   }
   const upper = method.toUpperCase();
-  const url = parseURL(input, opts.params);
+  const url = parseURL(opts.baseURL === undefined ? input : joinBaseURL(opts.baseURL, input), opts.params);
   const headers = flattenHeaders(opts.headers);
   // The framing is ours to set: a user-supplied Transfer-Encoding, a repeated Content-Length or a
   // repeated Host could make two parsers disagree about where the request ends.
@@ -264,6 +302,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
       `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,
     );
   }
+  if (opts.auth !== undefined && findHeader(headers, 'authorization') === -1)
+    headers.push('authorization', authorization(opts.auth));
   if (url.username || url.password) {
     if (findHeader(headers, 'authorization') === -1) {
       const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -274,7 +314,14 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   }
   if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
   if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
+  const decompress = opts.decompress !== false;
+  if (decompress && findHeader(headers, 'accept-encoding') === -1)
+    headers.push('accept-encoding', ACCEPT_ENCODING);
+  const maxResponseSize = opts.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
+  if (typeof maxResponseSize !== 'number' || !(maxResponseSize >= 0))
+    throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
   const timeouts = resolveTimeouts(opts.timeout);
+  checkProxyOption(opts.proxy);
   return {
     method: upper,
     url,
@@ -289,7 +336,15 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     throwHttpErrors: opts.throwHttpErrors === true,
     transport: resolveTransport(opts),
     pool: opts.pool?.id ?? 0,
+    decompress,
+    maxResponseSize,
+    proxy: opts.proxy,
   };
+}
+
+/** timeout.total in ms (0: none), validated. */
+export function totalTimeout(timeout: RequestOptions['timeout']): number {
+  return resolveTimeouts(timeout).total;
 }
 
 function mergeHeaders(base: HeadersInit, extra: HeadersInit): [string, string][] {
@@ -316,7 +371,8 @@ function mergeParams(base: Params, extra: Params): URLSearchParams {
 
 /**
  * A client's defaults with one call's options on top: headers merge by case-insensitive name (the
- * call wins), params add up, timeouts merge field by field, everything else is replaced.
+ * call wins), params add up, timeouts merge field by field, hooks add up (the client's run first),
+ * everything else is replaced.
  */
 export function mergeOptions(base: RequestOptions, extra: RequestOptions | undefined): RequestOptions {
   if (extra === undefined) return base;
@@ -328,5 +384,7 @@ export function mergeOptions(base: RequestOptions, extra: RequestOptions | undef
   if (typeof base.timeout === 'object' && typeof extra.timeout === 'object') {
     merged.timeout = { ...base.timeout, ...extra.timeout };
   }
+  if (base.hooks !== undefined && extra.hooks !== undefined)
+    merged.hooks = mergeHooks(base.hooks, extra.hooks);
   return merged;
 }

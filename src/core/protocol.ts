@@ -19,6 +19,7 @@
  */
 import type { WireError } from './errors.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
+import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 
@@ -57,6 +58,12 @@ export interface WireRequest {
   key: string;
   /** the transport configuration behind `key`; absent for the default configuration */
   transport: TransportConfig | undefined;
+  /** decode a gzip, deflate or br Content-Encoding in the worker */
+  decompress: boolean;
+  /** bytes of (decoded) body at most; 0 disables */
+  maxResponseSize: number;
+  /** the proxy for this exchange (part of `key`); absent for a direct connection */
+  proxy?: WireProxy;
   /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
   pool: number;
   /** answer with head / chunk / end instead of one `response` */
@@ -67,6 +74,19 @@ export interface WireRequest {
   uploadProgress?: boolean;
 }
 
+/**
+ * A failed exchange. `reused` and `responseStarted` let the caller's policy recognise a stale
+ * keep-alive connection (a reused connection that failed before any response byte).
+ */
+export interface WireFailure {
+  t: 'error';
+  id: number;
+  error: WireError;
+  /** the exchange ran on a connection an earlier exchange had used */
+  reused?: boolean;
+  /** at least one byte of the response (its status line) had arrived */
+  responseStarted?: boolean;
+}
 /** A request body that does not cross the boundary in one piece. */
 export type WireUpload =
   /** a file read by the worker */
@@ -128,7 +148,7 @@ export type ToWorker =
 
 export type FromWorker =
   | WireResponse
-  | { t: 'error'; id: number; error: WireError }
+  | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
   | { t: 'ok'; id: number }
   | { t: 'heap'; id: number; heapUsed: number }

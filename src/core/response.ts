@@ -24,9 +24,18 @@ export class Response {
   readonly url: string;
   readonly httpVersion: '1.1' | '2';
   readonly connection: ConnectionInfo;
+  /** The redirect responses that led here, oldest first (empty without redirects). */
+  readonly history: readonly Response[];
+  /** How many retries the call made before this response (stale-connection retries included). */
+  readonly retries: number;
   readonly #body: Uint8Array;
 
-  constructor(wire: Omit<WireResponse, 't' | 'id'>, url: string) {
+  constructor(
+    wire: Omit<WireResponse, 't' | 'id'>,
+    url: string,
+    history: readonly Response[] = [],
+    retries = 0,
+  ) {
     this.status = wire.status;
     this.statusText = wire.statusText;
     this.headers = new Headers(wire.headers);
@@ -34,6 +43,8 @@ export class Response {
     this.httpVersion = wire.httpVersion;
     this.connection = Object.freeze({ ...(wire.connection as WireConnection) });
     this.#body = wire.body;
+    this.history = Object.freeze([...history]);
+    this.retries = retries;
   }
 
   /** true for 2xx */

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
+import type { ProxyOption, WireProxy } from './proxy.js';
 
 export type PEM = string | Uint8Array;
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -44,7 +45,12 @@ export interface TransportOptions {
   http2?: boolean | 'prior-knowledge';
   /** Local interface address to connect from. */
   localAddress?: string;
-  // proxy: reserved for the proxy issue; it must be added to `transportRegistry` as 'splits-pool'.
+  /**
+   * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
+   * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
+   * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See docs/proxy.md.
+   */
+  proxy?: ProxyOption;
 }
 
 type Classification = 'splits-pool' | 'does-not-split';
@@ -66,6 +72,7 @@ export const transportRegistry: { readonly [K in keyof Required<TransportOptions
   tls: 'splits-pool',
   http2: 'splits-pool',
   localAddress: 'splits-pool',
+  proxy: 'splits-pool',
 };
 
 export interface WireTLS {
@@ -169,8 +176,18 @@ export function resolveTransport(opts: TransportOptions): ResolvedTransport {
   return resolved;
 }
 
-/** The pool key of one exchange: pool id (0 = the global pool), origin, transport configuration. */
-export function poolKey(pool: number, origin: string, transport: ResolvedTransport): string {
-  const base = pool === 0 ? origin : `pool${pool}:${origin}`;
-  return transport.id === '' ? base : `${base}#${transport.id}`;
+/**
+ * The pool key of one exchange: pool id (0 = the global pool), origin, transport configuration, and
+ * the proxy (`origin via proxy`, credentials as a keyed digest), so a tunnel to one origin is never
+ * used for another and two proxies or two sets of credentials never share a connection.
+ */
+export function poolKey(
+  pool: number,
+  origin: string,
+  transport: ResolvedTransport,
+  proxy?: WireProxy,
+): string {
+  const base0 = pool === 0 ? origin : `pool${pool}:${origin}`;
+  const base = transport.id === '' ? base0 : `${base0}#${transport.id}`;
+  return proxy === undefined ? base : `${base} via ${proxy.id}`;
 }

@@ -2,10 +2,20 @@
  * The two conversions both faces make around one exchange: a prepared request into the message the
  * worker receives, and the worker's reply into a result or a thrown error of the right class.
  */
-import { fromWire, ResponseError } from './errors.js';
-import type { PreparedRequest } from './options.js';
+import {
+  AbortedError,
+  ConnectionClosedError,
+  fromWire,
+  InvalidHeaderError,
+  NotProcessedError,
+  type RequestError,
+  ResponseError,
+  TotalTimeoutError,
+} from './errors.js';
+import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
 import type { FromWorker, ToWorker, WireRequest } from './protocol.js';
+import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
 
 /**
@@ -14,6 +24,11 @@ import { poolKey } from './transport-key.js';
  */
 export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ToWorker & { id: number } {
   const body = req.body;
+  // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
+  const proxy = proxyFor(req.proxy, req.url);
+  // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
+  if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
+    throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
   const message = {
     t: 'exchange' as const,
     id,
@@ -26,8 +41,10 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
-      key: poolKey(req.pool, req.url.origin, req.transport),
+      key: poolKey(req.pool, req.url.origin, req.transport, proxy),
       transport: req.transport.config,
+      decompress: req.decompress,
+      maxResponseSize: req.maxResponseSize,
       pool: req.pool,
     } as WireRequest,
   };
@@ -35,12 +52,32 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
   if (stream) message.req.stream = true;
   if (req.upload) message.req.upload = req.upload.wire;
   if (req.onUploadProgress) message.req.uploadProgress = true;
+  if (proxy !== undefined) message.req.proxy = proxy;
   return message;
 }
 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */
 export function exchangeResult(reply: FromWorker, req: PreparedRequest): ExchangeResult {
   if (reply.t === 'response') return reply;
-  if (reply.t === 'error') throw fromWire(reply.error, { method: req.method, url: req.url.href });
+  if (reply.t === 'error') {
+    const error = fromWire(reply.error, { method: req.method, url: req.url.href });
+    // NotProcessedError is the pool's own, more precise verdict (GOAWAY, REFUSED_STREAM).
+    if (error instanceof ConnectionClosedError && !(error instanceof NotProcessedError))
+      error.staleConnection = reply.reused === true && reply.responseStarted === false;
+    throw error;
+  }
   throw new ResponseError(`pool worker answered an exchange with '${reply.t}'`);
 }
+
+function about<E extends RequestError>(error: E, req: PreparedRequest): E {
+  error.request = { method: req.method, url: req.url.href };
+  return error;
+}
+
+/** What a driver throws when timeout.total passes during an exchange (the worker is told to cancel it). */
+export const totalTimeoutError = (req: PreparedRequest): TotalTimeoutError =>
+  about(new TotalTimeoutError(`timeout.total passed during ${req.method} ${req.url.href}`), req);
+
+/** What a driver throws when the call's AbortSignal fires during an exchange. */
+export const abortedError = (req: PreparedRequest): AbortedError =>
+  about(new AbortedError(`the request was aborted during ${req.method} ${req.url.href}`), req);

@@ -7,9 +7,9 @@
  */
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import { FormData, Response } from 'undici';
 import { PROGRESS_INTERVAL_MS } from '../core/progress.js';
 import type { FromWorker, WirePart, WireRequest } from '../core/protocol.js';
+import { undiciFetchClasses } from './undici.js';
 
 type Reply = (message: FromWorker) => void;
 type Handler = Dispatcher.DispatchHandler & { onError(error: Error): void };
@@ -88,7 +88,8 @@ async function* slices(body: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < body.byteLength; at += 65_536) yield body.subarray(at, at + 65_536);
 }
 
-async function formData(parts: WirePart[]): Promise<FormData> {
+async function formData(parts: WirePart[]) {
+  const { FormData } = undiciFetchClasses();
   const form = new FormData();
   for (const p of parts) {
     if ('value' in p) form.append(p.name, p.value);
@@ -135,7 +136,7 @@ function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
   }
   return formData(upload.parts).then((form) => {
     // undici's own encoder: the stream and the Content-Type with its boundary.
-    const encoded = new Response(form);
+    const encoded = new (undiciFetchClasses().Response)(form);
     const headers = [...req.headers, 'content-type', encoded.headers.get('content-type')!];
     return { headers, body: counted(encoded.body as BodySource, req, undefined, reply) };
   });

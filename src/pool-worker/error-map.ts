@@ -3,6 +3,7 @@
  * The result is plain data ({@link WireError}); the caller's side rebuilds the class.
  */
 import type { WireError, WireErrorName } from '../core/errors.js';
+import { PROXY_ERROR_CODE } from './proxy.js';
 
 type Rule = [
   test: (code: string, error: NodeJS.ErrnoException) => boolean,
@@ -105,6 +106,10 @@ function match(error: NodeJS.ErrnoException): WireError | undefined {
 /** Maps an error raised in the worker (by undici or Node) to wire data. */
 export function mapError(error: unknown): WireError {
   const e = (error instanceof Error ? error : new Error(String(error))) as NodeJS.ErrnoException;
+  type Coded = Error & { code?: unknown; status?: number };
+  for (const p of [e as Coded, e.cause as Coded | undefined]) {
+    if (p?.code === PROXY_ERROR_CODE) return { name: 'ProxyError', message: p.message, status: p.status };
+  }
   // undici wraps some socket errors: a TLS or connect code on the cause is the more specific one.
   const cause = e.cause instanceof Error ? match(e.cause as NodeJS.ErrnoException) : undefined;
   return cause ?? match(e) ?? { name: 'RequestError', message: e.message, causeCode: e.code };

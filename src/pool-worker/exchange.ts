@@ -10,6 +10,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
+import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
 import {
@@ -44,6 +45,10 @@ class Exchange implements Tracked {
   #headers: string[] = [];
   #chunks: Buffer[] = [];
   #size = 0;
+  #decoder: BodyDecoder | undefined;
+  /** body chunks that arrived before the headers (seen on the HTTP/2 path), held for the decoder */
+  #early: Buffer[] | undefined;
+  #responseStarted = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
 
@@ -65,6 +70,7 @@ class Exchange implements Tracked {
 
   /** Stops the exchange without a reply (its caller has gone). */
   cancel(): void {
+    this.#decoder?.destroy();
     this.#finish();
     this.#abortNow(new Error('cancelled by the caller'));
   }
@@ -77,7 +83,8 @@ class Exchange implements Tracked {
   #fail(error: WireError): void {
     if (this.#done) return;
     this.#finish();
-    this.#reply({ t: 'error', id: this.#req.id, error });
+    this.#decoder?.destroy();
+    this.#replyError(error);
     this.#abortNow(new Error(error.message));
   }
 
@@ -108,25 +115,57 @@ class Exchange implements Tracked {
     }
   }
 
+  #replyError(error: WireError): void {
+    const { reused } = this;
+    this.#reply({ t: 'error', id: this.#req.id, error, reused, responseStarted: this.#responseStarted });
+  }
+
   onHeaders(status: number, raw: (Buffer | string)[], _resume: () => void, statusText: string): boolean {
+    this.#responseStarted = true;
     if (status < 200) return true; // 1xx: informational, the final response follows
     this.#status = status;
     this.#statusText = statusText ?? '';
     const headers = new Array<string>(raw.length);
     for (let i = 0; i < raw.length; i++) headers[i] = latin1(raw[i]!);
     this.#headers = headers;
+    this.#decoder = bodyDecoder(
+      headers,
+      this.#req,
+      (chunk) => this.#collect(chunk),
+      (e) => this.#fail(e),
+    );
+    if (this.#early) for (const chunk of this.#early.splice(0)) this.#decoder.write(chunk);
     this.#readTimer?.refresh();
     return true;
+  }
+
+  #collect(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
   }
 
   onData(chunk: Buffer): boolean {
     this.#readTimer?.refresh();
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
+    if (this.#decoder) this.#decoder.write(chunk);
+    else if (this.#early) this.#early.push(chunk);
+    else this.#early = [chunk];
     return true;
   }
 
   onComplete(): void {
+    if (this.#done) return;
+    // Every byte is in: what remains is decoding, which the read timeout does not cover.
+    clearTimeout(this.#readTimer);
+    if (!this.#decoder) {
+      // No final headers came through onHeaders: pass whatever arrived through as it is.
+      for (const chunk of this.#early ?? []) this.#collect(chunk);
+      this.#respond();
+      return;
+    }
+    this.#decoder.end(() => this.#respond());
+  }
+
+  #respond(): void {
     if (this.#done) return;
     this.#finish();
     // Always a fresh buffer of our own (undici's chunks may be views into a socket's read buffer);
@@ -163,7 +202,8 @@ class Exchange implements Tracked {
       return;
     }
     this.#finish();
-    this.#reply({ t: 'error', id: this.#req.id, error: mapError(error) });
+    this.#decoder?.destroy();
+    this.#replyError(mapError(error));
   }
 }
 
@@ -174,7 +214,7 @@ export function startExchange(req: WireRequest, reply: Reply): void {
     reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
     return;
   }
-  const entry = entryFor(pool, req.key, req.origin, req.transport);
+  const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
   const exchange = new Exchange(req, entry, reply);
   running.set(req.id, exchange);
   started(entry);

@@ -22,7 +22,6 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { openSocket } from './connect.js';
 import { attach, type Connection, detach, type Handler, type KeyEntry, poolError } from './pool.js';
 
 // Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
@@ -102,7 +101,7 @@ export class H2Origin {
       for (const p of this.#queue.splice(0)) p.handler.onError?.(error);
     };
     entry.pool.acquire((release) => {
-      openSocket(entry.url, entry.transport, ['h2'], (error, socket) => {
+      entry.openSocket(['h2'], (error, socket) => {
         if (error || !socket) {
           release();
           return failQueue(error ?? new Error('no socket'));

@@ -20,13 +20,16 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { buildConnector, type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { POOL_OPTION_DEFAULTS, type ResolvedPoolOptions } from '../core/pool-options.js';
 import type { WireConnection } from '../core/protocol.js';
+import type { WireProxy } from '../core/proxy.js';
 import { type Counters, type KeyStats, type PoolStats, zeroCounters } from '../core/stats.js';
 import type { TransportConfig } from '../core/transport-key.js';
 import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
 import { H2Origin } from './h2.js';
+import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
+import { buildConnector, type Connector, Pool } from './undici.js';
 
 /** One connection as the pool sees it. */
 export interface Connection {
@@ -186,6 +189,9 @@ export class KeyEntry {
   readonly url: URL;
   readonly pool: PoolState;
   readonly transport: TransportConfig | undefined;
+  /** the proxy of this key; undefined for direct connections */
+  readonly proxy: WireProxy | undefined;
+  #forward: Pick<Dispatcher, 'dispatch'> | undefined;
   readonly connections = new Set<Connection>();
   /** 'probe': an https key whose protocol the server has not told yet */
   mode: 'probe' | 'h1' | 'h2';
@@ -206,12 +212,19 @@ export class KeyEntry {
   #spare: Socket | undefined;
   readonly #closing = new WeakSet<Connection>();
 
-  constructor(key: string, origin: string, transport: TransportConfig | undefined, pool: PoolState) {
+  constructor(
+    key: string,
+    origin: string,
+    transport: TransportConfig | undefined,
+    pool: PoolState,
+    proxy?: WireProxy,
+  ) {
     this.key = key;
     this.origin = origin;
     this.url = new URL(origin);
     this.pool = pool;
     this.transport = transport;
+    this.proxy = proxy;
     const http2 = transport?.http2 ?? true;
     if (http2 === 'prior-knowledge') this.mode = 'h2';
     else if (http2 === false || this.url.protocol === 'http:') this.mode = 'h1';
@@ -219,6 +232,8 @@ export class KeyEntry {
   }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Handler): void {
+    if (this.proxy && forwards(this.origin, this.proxy))
+      return void this.#forwarder().dispatch(options, handler);
     if (this.mode === 'h1') this.#undici().dispatch(options, handler);
     else if (this.mode === 'h2') this.#http2().dispatch(options, handler);
     else {
@@ -242,7 +257,7 @@ export class KeyEntry {
       for (const { handler } of this.#parked.splice(0)) handler.onError?.(error);
     };
     this.pool.acquire((release) => {
-      openSocket(this.url, this.transport, ['h2', 'http/1.1'], (error, socket) => {
+      this.openSocket(['h2', 'http/1.1'], (error, socket) => {
         if (error || !socket) {
           release();
           return failParked(error ?? new Error('no socket'));
@@ -268,11 +283,56 @@ export class KeyEntry {
     }, failParked);
   }
 
+  /** A socket to the origin (through the key's proxy when it has one), TLS done, ALPN offered. */
+  openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void {
+    if (!this.proxy) {
+      openSocket(this.url, this.transport, alpn, callback);
+      return;
+    }
+    const connect = tunnelConnector(this.proxy, tlsOptions(this.transport), alpn, SOCKET_CONNECT_TIMEOUT);
+    const { hostname, protocol, port } = this.url;
+    connect(
+      { hostname, host: this.url.host, protocol, port, servername: undefined } as never,
+      ((error: Error | null, socket: Socket | null) => callback(error, socket ?? undefined)) as never,
+    );
+  }
+
+  /** Plain-http exchanges through an http(s) proxy: absolute-form requests on connections to the proxy. */
+  #forwarder(): Pick<Dispatcher, 'dispatch'> {
+    if (this.#forward) return this.#forward;
+    const wrap =
+      (base: Connector): Connector =>
+      (options, callback) => {
+        const cb = callback as (e: Error | null, s: Socket | null) => void;
+        this.pool.acquire(
+          (release) =>
+            base(options, (error, socket) => {
+              if (error || !socket) {
+                release();
+                return cb(error ?? new Error('no socket'), null);
+              }
+              this.adoptH1(socket as Socket, release);
+              cb(null, socket as Socket);
+            }),
+          (error) => cb(error, null),
+        );
+      };
+    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    this.#forward = forwardDispatcher(this.origin, this.proxy!, wrap, {
+      connections: connectionsPerOrigin,
+      keepAliveTimeout,
+      timeout: SOCKET_CONNECT_TIMEOUT,
+    });
+    return this.#forward;
+  }
+
   #undici(): Pool {
     if (this.#h1) return this.#h1;
-    const base = buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
+    const base = this.proxy
+      ? tunnelConnector(this.proxy, tlsOptions(this.transport), ['http/1.1'], SOCKET_CONNECT_TIMEOUT)
+      : buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
     const localAddress = this.transport?.localAddress;
-    const connect: buildConnector.connector = (options, callback) => {
+    const connect: Connector = (options, callback) => {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       const spare = this.#spare;
       this.#spare = undefined;
@@ -443,10 +503,11 @@ export function entryFor(
   key: string,
   origin: string,
   transport: TransportConfig | undefined,
+  proxy?: WireProxy,
 ): KeyEntry {
   let entry = pool.entries.get(key);
   if (!entry) {
-    entry = new KeyEntry(key, origin, transport, pool);
+    entry = new KeyEntry(key, origin, transport, pool, proxy);
     pool.entries.set(key, entry);
   }
   return entry;

@@ -15,6 +15,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import { type FromWorker, STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { dispatchExchange } from './dispatch.js';
 import { mapError } from './error-map.js';
 import {
@@ -30,28 +31,6 @@ import {
 } from './pool.js';
 
 type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
-
-/**
- * A response body decoder (e.g. gzip), plugged in with {@link setStreamDecoder}. It gets the raw
- * body through `write` and hands decoded bytes to the `push` it was made with; backpressure is
- * counted on decoded bytes.
- */
-export interface BodyDecoder {
-  write(chunk: Uint8Array): void;
-  /** No more input: call `done` once every decoded byte has been pushed, or with the error. */
-  end(done: (error?: Error) => void): void;
-  destroy(): void;
-}
-/** Returns a decoder for a response with these headers, or undefined to pass the body through. */
-export type DecoderFactory = (
-  headers: readonly string[],
-  push: (chunk: Uint8Array) => void,
-) => BodyDecoder | undefined;
-
-let decoderFactory: DecoderFactory | undefined;
-export function setStreamDecoder(factory: DecoderFactory | undefined): void {
-  decoderFactory = factory;
-}
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;
@@ -223,7 +202,10 @@ class StreamExchange implements Tracked {
     const headers = flat(raw);
     for (let i = 0; i < headers.length; i += 2)
       if (headers[i]!.toLowerCase() === 'content-length') this.#expected = Number(headers[i + 1]);
-    this.#decoder = decoderFactory?.(headers, this.#push);
+    // Decoded as it arrives (decode.ts); backpressure counts decoded bytes. maxResponseSize is for
+    // buffered bodies: a stream is read piece by piece, so it is not limited.
+    const decode = { decompress: this.#req.decompress, maxResponseSize: 0 };
+    this.#decoder = bodyDecoder(headers, decode, this.#push, (error) => this.#fail(error));
     this.#reply({
       t: 'head',
       id: this.#req.id,

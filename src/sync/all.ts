@@ -4,12 +4,13 @@
  * replies, in whatever order they come, resume the policy they belong to.
  */
 import type { AllResult } from '../core/all.js';
+import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import { isFinal } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
-import { exchangeMessage, exchangeResult } from '../core/wire.js';
+import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
 import { nextId, workerHandle } from '../pool-worker/handle.js';
 import { ensurePool } from '../pools.js';
 import { listenSync, postSync, pumpSync, unlisten } from './channel.js';
@@ -20,6 +21,8 @@ interface Lane {
   policy: Policy;
   request?: PreparedRequest;
   wakeAt?: number;
+  /** the exchange's timeout.total deadline (ms since the epoch) */
+  deadline?: number;
 }
 
 export function runSyncAll(policies: readonly (() => Policy)[], concurrency: number): AllResult[] {
@@ -46,6 +49,15 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     }
     if (result.done) return settle(lane, { ok: true, response: result.value });
     const op = result.value;
+    if (op.kind === 'hook') {
+      let value: unknown;
+      try {
+        value = refusePromise(op.name, op.fn(...(op.args as never[])));
+      } catch (error) {
+        return resume(lane, () => lane.policy.throw(error));
+      }
+      return resume(lane, () => lane.policy.next(value));
+    }
     if (op.kind === 'sleep') {
       lane.wakeAt = Date.now() + op.ms;
       sleeping.add(lane);
@@ -65,6 +77,7 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       return resume(lane, () => lane.policy.throw(error));
     }
     lane.request = op.request;
+    lane.deadline = op.deadline;
     waiting.set(id, lane);
   };
 
@@ -89,6 +102,14 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
         resume(lane, () => lane.policy.next(undefined));
       } else wake = Math.min(wake, lane.wakeAt!);
     }
+    for (const [id, lane] of waiting) {
+      if (lane.deadline! <= now) {
+        waiting.delete(id);
+        unlisten(id);
+        postSync({ t: 'cancel', id });
+        resume(lane, () => lane.policy.throw(totalTimeoutError(lane.request!)));
+      } else wake = Math.min(wake, lane.deadline!);
+    }
     if (waiting.size === 0) {
       if (sleeping.size > 0) sleepSync(Math.max(0, wake - Date.now()));
       continue;
@@ -109,7 +130,8 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     }
     const [id, reply] = arrived.shift() ?? [];
     if (id === undefined || reply === undefined) continue;
-    const lane = waiting.get(id)!;
+    const lane = waiting.get(id);
+    if (!lane) continue; // timed out meanwhile
     waiting.delete(id);
     let result: ExchangeResult;
     try {

@@ -10,7 +10,7 @@
  * other calls); replies nobody waits for any more (abandoned calls) are dropped.
  */
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
-import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
+import { InvalidArgumentError, type OnepoolError, WorkerCrashedError } from '../core/errors.js';
 import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
 import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
@@ -91,12 +91,15 @@ export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: numb
 
 /**
  * Posts one message and blocks until the final reply with the same id arrives; other replies with
- * that id (upload pulls, progress) go to `interim` meanwhile.
+ * that id (upload pulls, progress) go to `interim` meanwhile. With a `deadline` (ms since the epoch),
+ * blocks no longer than that: the worker is told to cancel the exchange and `timedOut()` is thrown.
  */
 export function callSync(
   message: ToWorker & { id: number },
   transfer: Transferable[] = [],
   interim?: Listener,
+  deadline = Number.POSITIVE_INFINITY,
+  timedOut?: () => OnepoolError,
 ): FromWorker {
   let result: FromWorker | undefined;
   listenSync(message.id, (reply) => {
@@ -105,7 +108,11 @@ export function callSync(
   });
   try {
     const handle = postSync(message, transfer);
-    pumpSync(handle, () => result !== undefined);
+    const until = Number.isFinite(deadline) && timedOut ? deadline : undefined;
+    if (!pumpSync(handle, () => result !== undefined, until)) {
+      notifySync({ t: 'cancel', id: message.id });
+      throw timedOut!();
+    }
     return result!;
   } finally {
     unlisten(message.id);

@@ -13,7 +13,6 @@ import {
 } from '../core/all.js';
 import { Face } from '../core/face.js';
 import { mergeOptions, prepare, type RequestOptions } from '../core/options.js';
-import { send } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { type PoolView, syncView } from '../pools.js';
@@ -22,16 +21,13 @@ import { runSync } from './driver.js';
 import { checkStatusSync, openStreamSync, type SyncStreamingResponse } from './streaming.js';
 
 export class SyncClient extends Face<Response, SyncStreamingResponse> {
-  /** This client's defaults, applied under every call's own options. */
-  readonly defaults: Readonly<RequestOptions>;
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<PoolStats, string>;
   #async: Client | undefined;
 
   constructor(defaults: RequestOptions = {}) {
-    super();
-    this.defaults = Object.freeze({ ...defaults });
-    this.pool = syncView(defaults.pool?.id ?? 0);
+    super(defaults);
+    this.pool = syncView(this.defaults.pool?.id ?? 0);
   }
 
   /**
@@ -45,7 +41,7 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
   }
 
   request(method: string, url: string | URL, options?: RequestOptions): Response {
-    return runSync(send(prepare(method, url, mergeOptions(this.defaults, options))));
+    return runSync(this.policy(method, url, options));
   }
 
   /**
@@ -63,7 +59,7 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
     return new SyncClient(mergeOptions(this.defaults, options));
   }
 
-  /** The async face of the same configuration. */
+  /** The async face of the same configuration (the same cookie jar). */
   get async(): Client {
     this.#async ??= new Client(this.defaults);
     return this.#async;

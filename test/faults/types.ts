@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 export type Outcome =
   | 'ok'
   | 'ResponseError'
+  | 'ResponseTooLargeError'
   | 'ReadTimeoutError'
   | 'ConnectTimeoutError'
   | 'TLSError'

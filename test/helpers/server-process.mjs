@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createH2c, createSecureServer, constants as h2constants } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1 } = JSON.parse(process.argv[2]);
+const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 let active = 0;
@@ -19,6 +19,17 @@ const open = new Set();
 // counted twice.
 let maxOpen = 0;
 const seen = [];
+// x-test-id → times received: a value above 1 is a replayed request (the stale keep-alive tests).
+const ids = new Map();
+// per-key counters for /flaky
+const attempts = new Map();
+const encoders = {
+  gzip: gzipSync,
+  deflate: deflateSync,
+  'deflate-raw': deflateRawSync,
+  br: brotliCompressSync,
+};
+let bomb;
 // GOAWAY fault (h2): once `after` /goaway streams are held on one session, send GOAWAY with the
 // id of the `keep`-th as last stream id, answer those up to it and refuse the others.
 let goaway = null;
@@ -120,6 +131,57 @@ function route(req, res, body) {
       );
     case 'hang':
       return; // accepts the request and never answers
+    case 'redirect': {
+      // /redirect/STATUS?to=URL (relative or absolute)
+      const headers = { location: url.searchParams.get('to') ?? '/echo' };
+      const cookie = url.searchParams.get('cookie');
+      if (cookie) headers['set-cookie'] = cookie;
+      return send(res, Number(parts[1]), headers, 'redirecting');
+    }
+    case 'chain': {
+      // /chain/N → /chain/N-1 → ... → /echo
+      const n = Number(parts[1]);
+      return send(res, 302, { location: n > 1 ? `/chain/${n - 1}` : '/echo' }, '');
+    }
+    case 'set-cookie':
+      // /set-cookie?c=LINE&c=LINE: each c is one Set-Cookie line
+      return send(
+        res,
+        200,
+        { 'set-cookie': url.searchParams.getAll('c'), 'content-type': 'text/plain' },
+        'set',
+      );
+    case 'flaky': {
+      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      const k = parts[1];
+      const n = (attempts.get(k) ?? 0) + 1;
+      attempts.set(k, n);
+      if (n <= Number(url.searchParams.get('fail') ?? 1)) {
+        const after = url.searchParams.get('after');
+        const headers = {};
+        if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
+        else if (after) headers['retry-after'] = after;
+        return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
+      }
+      return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
+    }
+    case 'encoded': {
+      // /encoded/CODING[,CODING]: 'compressed hello' encoded with each coding in turn
+      let data = Buffer.from('compressed hello '.repeat(100));
+      const list = parts[1].split(',');
+      for (const c of list) data = encoders[c](data);
+      if (url.searchParams.has('truncate')) data = data.subarray(0, data.length >> 1);
+      const name = list.map((c) => (c === 'deflate-raw' ? 'deflate' : c)).join(', ');
+      return send(res, 200, { 'content-encoding': name, 'content-type': 'text/plain' }, data);
+    }
+    case 'drop-if-reused':
+      // the stale keep-alive race, made deterministic: on a reused connection, close without a byte
+      if (req.socket.served > 1) return req.socket.destroy();
+      return send(res, 200, { 'content-type': 'text/plain' }, 'fresh');
+    case 'bomb':
+      // 120 MiB of zeros, gzipped to about 120 KiB
+      bomb ??= gzipSync(Buffer.alloc(120 * 1024 * 1024));
+      return send(res, 200, { 'content-encoding': 'gzip', 'content-length': bomb.length }, bomb);
     case 'goaway':
       if (!goaway || !req.stream) return send(res, 200, {}, `ok ${conn}`);
       held.push({ req, res, conn });
@@ -158,6 +220,15 @@ function handler(req, res) {
   maxActive = Math.max(maxActive, active);
   res.on('close', () => active--);
   seen.push({ method: req.method, url: req.url, headers: req.headers });
+  req.socket.served = (req.socket.served ?? 0) + 1;
+  const id = req.headers['x-test-id'];
+  if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
+  if (idleCloseMs) {
+    clearTimeout(req.socket.idleTimer);
+    res.on('finish', () => {
+      req.socket.idleTimer = setTimeout(() => req.socket.destroy(), idleCloseMs);
+    });
+  }
   if (seen.length > 1000) seen.shift();
   if (req.url.startsWith('/upload-sha')) {
     // Hashes the body as it arrives (large uploads are never held in memory).
@@ -212,12 +283,22 @@ server.on(kind === 'http' || kind === 'h2c' ? 'connection' : 'secureConnection',
 process.on('message', (m) => {
   if (m === 'stats')
     process.send({
-      stats: { connections: nextConn, open: open.size, maxOpen, requests, maxActive, seen: seen.slice(-50) },
+      stats: {
+        connections: nextConn,
+        open: open.size,
+        maxOpen,
+        requests,
+        maxActive,
+        seen: seen.slice(-50),
+        replays: [...ids.values()].filter((n) => n > 1).length,
+      },
     });
   if (m === 'reset') {
     nextConn = 0;
     requests = 0;
     maxActive = 0;
+    ids.clear();
+    attempts.clear();
     maxOpen = 0;
     for (const s of open) s.destroy();
     process.send({ reset: true });
@@ -240,7 +321,7 @@ for (let i = 1; i < ports; i++) {
 }
 const bound = [];
 for (const s of listening)
-  s.listen(0, '127.0.0.1', () => {
+  s.listen(0, host ?? '127.0.0.1', () => {
     bound.push(s.address().port);
     if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
   });

@@ -15,6 +15,8 @@ export interface ServerStats {
   requests: number;
   maxActive: number;
   seen: { method: string; url: string; headers: Record<string, string | string[]> }[];
+  /** how many x-test-id values arrived more than once (replayed requests) */
+  replays: number;
 }
 
 export interface TestServer {
@@ -82,7 +84,14 @@ function ask<T>(child: ChildProcess, message: string | object, field: string): P
 
 export async function startServer(
   kind: 'http' | 'https' | 'h2' | 'h2c' = 'http',
-  options: { maxConcurrentStreams?: number; ports?: number } = {},
+  options: {
+    maxConcurrentStreams?: number;
+    ports?: number;
+    /** a loopback address other than 127.0.0.1 (e.g. 127.0.0.2: another host for cookies and redirects) */
+    host?: string;
+    /** close a connection this many ms after its last response, without warning (stale keep-alive) */
+    idleCloseMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const plain = kind === 'http' || kind === 'h2c';
   const tls = plain ? { cert: '', key: '' } : selfSigned();
@@ -99,7 +108,7 @@ export async function startServer(
     child.once('message', (m: { ports: number[] }) => resolve(m.ports));
     child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
   });
-  const origins = ports.map((port) => `${plain ? 'http' : 'https'}://127.0.0.1:${port}`);
+  const origins = ports.map((port) => `${plain ? 'http' : 'https'}://${options.host ?? '127.0.0.1'}:${port}`);
   const origin = origins[0]!;
   return {
     origin,

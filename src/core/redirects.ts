@@ -1,0 +1,83 @@
+/**
+ * Redirect decisions: whether a response is a redirect to follow, and the request for the next hop.
+ * Credentials never cross an origin: Authorization, Cookie (given as a header), Proxy-Authorization
+ * and Host are dropped as soon as scheme, host or port differ from the hop that carried them, and
+ * stay dropped for the rest of the chain (https→http is a change of origin too).
+ */
+import { RedirectError, TooManyRedirectsError } from './errors.js';
+import type { PreparedRequest } from './options.js';
+import type { Response } from './response.js';
+
+export const DEFAULT_MAX_REDIRECTS = 20;
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
+const BODY_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'content-language']);
+
+/** A copy of a flat header list without the names in `drop` (lower case). */
+export function withoutHeaders(headers: readonly string[], drop: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2)
+    if (!drop.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}
+
+/** Bodies held as bytes can be sent again; a body that was streamed out cannot. */
+function replayable(body: unknown): boolean {
+  return body === null || body instanceof Uint8Array;
+}
+
+/**
+ * The request for the next hop after `response`, or null when the response is final (not a
+ * redirect, no Location, or redirects disabled with maxRedirects 0). Throws TooManyRedirectsError
+ * past `maxRedirects`, RedirectError for a Location that is not http(s) or a body that cannot be
+ * sent again on 307/308.
+ */
+export function nextHop(
+  request: PreparedRequest,
+  response: Response,
+  history: readonly Response[],
+  maxRedirects: number,
+): PreparedRequest | null {
+  if (!REDIRECTS.has(response.status) || maxRedirects === 0) return null;
+  const location = response.headers.get('location');
+  if (location === null) return null;
+  const info = { method: request.method, url: request.url.href };
+  if (history.length >= maxRedirects) {
+    const error = new TooManyRedirectsError(`more than ${maxRedirects} redirects, the last to ${location}`);
+    error.request = info;
+    error.history = [...history, response];
+    throw error;
+  }
+  let url: URL;
+  try {
+    url = new URL(location, request.url);
+  } catch {
+    throw Object.assign(new RedirectError(`invalid redirect Location: ${JSON.stringify(location)}`), {
+      request: info,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw Object.assign(new RedirectError(`refused a redirect to ${url.protocol} (http: and https: only)`), {
+      request: info,
+    });
+  }
+  url.hash = '';
+  url.username = '';
+  url.password = '';
+  let { method, body, headers } = request;
+  if (response.status <= 303) {
+    if (method !== 'HEAD') method = 'GET';
+    body = null;
+    headers = withoutHeaders(headers, BODY_HEADERS);
+  } else if (!replayable(body)) {
+    throw Object.assign(
+      new RedirectError(
+        `a ${response.status} redirect must resend the body, and this body cannot be replayed`,
+      ),
+      { request: info },
+    );
+  }
+  if (url.origin !== request.url.origin) headers = withoutHeaders(headers, CREDENTIALS);
+  return { ...request, method, url, body, headers };
+}

@@ -1,0 +1,171 @@
+/**
+ * Proxies for the tests, on loopback: the Node proxies of proxy-process.mjs (fault cases, and
+ * observations over IPC), Debian's squid (forwarding + CONNECT, basic auth) and dante (SOCKS5),
+ * each from a generated config in a temp dir, in the foreground, killed by `close()`.
+ */
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Seen {
+  mode: string;
+  kind: 'connect' | 'forward' | 'socks';
+  target: string;
+  proxyAuth?: string;
+  user?: string;
+}
+
+export interface FakeProxies {
+  /** proxy URL per mode: ok, 407, 500, body, cut (http://), socks (socks5://) */
+  url(mode: 'ok' | '407' | '500' | 'body' | 'cut' | 'socks', userinfo?: string): string;
+  seen(): Promise<Seen[]>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const stop = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+
+export async function startFakeProxies(options: { auth?: string } = {}): Promise<FakeProxies> {
+  const child = fork(new URL('./proxy-process.mjs', import.meta.url), [JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
+  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
+    child.once('message', (m: { ports: Record<string, number> }) => resolve(m.ports));
+    child.once('exit', (code) => reject(new Error(`proxy process exited with ${code}`)));
+  });
+  const ask = <T>(message: string, field: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: Record<string, unknown>) => {
+        if (field in m) {
+          child.off('message', on);
+          resolve(m[field] as T);
+        }
+      };
+      child.on('message', on);
+      child.send(message);
+    });
+  return {
+    url: (mode, userinfo) =>
+      `${mode === 'socks' ? 'socks5' : 'http'}://${userinfo ? `${userinfo}@` : ''}127.0.0.1:${ports[mode]}`,
+    seen: async () => (await ask<{ seen: Seen[] }>('stats', 'stats')).seen,
+    reset: () => ask('reset', 'reset').then(() => undefined),
+    close: () => stop(child),
+  };
+}
+
+/** Why a real-proxy test cannot run here, or undefined when it can. With CI=true a missing binary is a failure. */
+export function missing(binary: string): string | undefined {
+  if (existsSync(binary)) return undefined;
+  const reason = `${binary} is not installed (apt-get install squid dante-server; .ci/run does it)`;
+  if (process.env.CI === 'true') throw new Error(`CI: ${reason}`);
+  console.log(`# skipped: ${reason}`);
+  return reason;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`proxy exited (${child.exitCode}): ${readLog(log)}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`proxy did not listen on ${port} within 15 s: ${readLog(log)}`);
+}
+
+const readLog = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').slice(-2000) : '(no log)');
+
+export interface RealProxy {
+  /** proxy URL, without credentials */
+  url: string;
+  close(): Promise<void>;
+}
+
+export const SQUID = '/usr/sbin/squid';
+export const DANTE = '/usr/sbin/danted';
+
+/** squid on loopback; with `auth` ('user:pass') every request must carry those basic credentials. */
+export async function startSquid(auth?: string): Promise<RealProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'onepool-squid-'));
+  // squid started as root drops to its own user, which must be able to write here.
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const lines = [
+    `http_port 127.0.0.1:${port}`,
+    `pid_filename ${dir}/squid.pid`,
+    `cache_log ${dir}/cache.log`,
+    `access_log ${dir}/access.log`,
+    'cache deny all',
+    `coredump_dir ${dir}`,
+    'shutdown_lifetime 0 seconds',
+    'visible_hostname onepool-test',
+    'acl SSL_ports port 1-65535',
+    'acl CONNECT method CONNECT',
+  ];
+  if (auth) {
+    const [user, pass] = auth.split(':') as [string, string];
+    const hash = execFileSync('openssl', ['passwd', '-apr1', pass], { encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'htpasswd'), `${user}:${hash}\n`);
+    chmodSync(join(dir, 'htpasswd'), 0o644);
+    lines.push(
+      `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${dir}/htpasswd`,
+      'auth_param basic realm onepool',
+      'acl authed proxy_auth REQUIRED',
+      'http_access allow authed',
+    );
+  } else {
+    lines.push('http_access allow all');
+  }
+  lines.push('http_access deny all');
+  writeFileSync(join(dir, 'squid.conf'), `${lines.join('\n')}\n`);
+  const child = spawn(SQUID, ['-N', '-f', join(dir, 'squid.conf')], { stdio: 'ignore' });
+  await waitForPort(port, child, join(dir, 'cache.log'));
+  return { url: `http://127.0.0.1:${port}`, close: () => stop(child) };
+}
+
+/** dante (SOCKS5, no auth) on loopback. */
+export async function startDante(): Promise<RealProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'onepool-dante-'));
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const conf = [
+    `logoutput: ${dir}/sockd.log`,
+    `internal: 127.0.0.1 port = ${port}`,
+    'external: 127.0.0.1',
+    'clientmethod: none',
+    'socksmethod: none',
+    'user.privileged: root',
+    'user.unprivileged: nobody',
+    'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }',
+    'socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }',
+  ];
+  writeFileSync(join(dir, 'sockd.conf'), `${conf.join('\n')}\n`);
+  const child = spawn(DANTE, ['-f', join(dir, 'sockd.conf'), '-p', join(dir, 'sockd.pid'), '-N', '1'], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port, child, join(dir, 'sockd.log'));
+  return { url: `socks5://127.0.0.1:${port}`, close: () => stop(child) };
+}
