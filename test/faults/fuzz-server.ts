@@ -3,7 +3,7 @@
 // segments with delays, and whether to close afterwards; the server parses only request heads.
 //
 // IPC in:  { type: 'plan', id, requestId, segments: [base64, delayMs][], close }  → { type: 'ack', id }
-//          { type: 'stats', id } → { type: 'stats', id, connections, unknown }
+//          { type: 'stats', id } → { type: 'stats', id, connections, unknown, repeated: [id, n][] }
 // IPC out: { type: 'ready', port } once listening.
 
 import { createServer, type Socket } from 'node:net';
@@ -13,7 +13,10 @@ interface Plan {
   close: boolean;
 }
 
+// Plans are kept after use: a request the server closed on without a byte may be replayed (the
+// stale keep-alive rule), and the replay gets the same answer. `seen` counts requests per id.
 const plans = new Map<string, Plan>();
+const seen = new Map<string, number>();
 let connections = 0;
 let unknown = 0;
 const MAX_HEAD = 64 * 1024;
@@ -54,7 +57,7 @@ const server = createServer((sock) => {
     buf = buf.subarray(end + 4);
     const id = /\r\nx-request-id: *([^\r]*)/i.exec(head)?.[1] ?? '';
     const plan = plans.get(id);
-    plans.delete(id);
+    seen.set(id, (seen.get(id) ?? 0) + 1);
     if (!plan) {
       unknown++;
       sock.end('HTTP/1.1 500 Unknown\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
@@ -84,7 +87,8 @@ process.on(
       plans.set(m.requestId!, { segments: m.segments!, close: m.close! });
       process.send?.({ type: 'ack', id: m.id });
     } else if (m.type === 'stats') {
-      process.send?.({ type: 'stats', id: m.id, connections, unknown });
+      const repeated = [...seen].filter(([, n]) => n > 1);
+      process.send?.({ type: 'stats', id: m.id, connections, unknown, repeated });
     }
   },
 );
