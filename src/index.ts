@@ -7,9 +7,11 @@
  * const b = httpSync.get('https://example.test/items', { params: { q: 'x' } });
  * ```
  */
+
+import { callAsync } from './async/channel.js';
 import { Client } from './async/client.js';
 import type { CrashMode } from './core/protocol.js';
-import { existingWorker } from './pool-worker/handle.js';
+import { existingWorker, nextId } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
 /**
@@ -67,5 +69,10 @@ export const __testing = {
   },
   workerRunning(): boolean {
     return existingWorker() !== undefined;
+  },
+  /** The pool worker's heap in bytes after a full garbage collection, for the leak tests. */
+  async workerHeapUsed(): Promise<number> {
+    const reply = await callAsync({ t: 'heap', id: nextId() });
+    return reply.t === 'heap' ? reply.heapUsed : Number.NaN;
   },
 };

@@ -119,8 +119,11 @@ export interface PreparedRequest {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Header values: visible ASCII, obs-text, space and tab; CR, LF, NUL and other controls are refused.
-const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/;
+// Header values: visible ASCII, obs-text, space and tab; CR, LF, NUL and other controls are refused, and
+// so is anything above U+00FF, which latin1 framing would truncate to its low byte (U+010D → CR).
+const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
+// RFC 9110 §8.6: Content-Length = 1*DIGIT; '+3', '0x3' or '3e0' mean 3 to Number() but not to a server.
+const DIGITS = /^[0-9]+$/;
 const BAD_URL = /[\0-\x1f\x7f]/;
 const encoder = new TextEncoder();
 
@@ -290,6 +293,10 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   const cl = findHeader(headers, 'content-length');
   if (cl !== -1 && upload?.wire.kind === 'multipart')
     throw new InvalidHeaderError('Content-Length is set by onepool for multipart bodies');
+  if (cl !== -1 && !DIGITS.test(headers[cl + 1]!))
+    throw new InvalidHeaderError(
+      `Content-Length ${JSON.stringify(headers[cl + 1])} is not a number of bytes`,
+    );
   if (cl !== -1 && !upload && Number(headers[cl + 1]) !== (body?.byteLength ?? 0)) {
     throw new InvalidHeaderError(
       `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,

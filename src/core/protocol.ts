@@ -143,13 +143,16 @@ export type ToWorker =
   | { t: 'credit'; id: number; bytes: number }
   /** the next chunk of a pulled upload; null ends it; `error` aborts it */
   | { t: 'upload'; id: number; chunk: Uint8Array | null; error?: string }
-  | { t: 'crash'; how: CrashMode; afterMs: number };
+  | { t: 'crash'; how: CrashMode; afterMs: number }
+  /** test-only: collect garbage in the worker and report its heap (the leak tests) */
+  | { t: 'heap'; id: number };
 
 export type FromWorker =
   | WireResponse
   | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
   | { t: 'ok'; id: number }
+  | { t: 'heap'; id: number; heapUsed: number }
   | WireHead
   | { t: 'chunk'; id: number; chunk: Uint8Array }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
@@ -161,7 +164,7 @@ export type FromWorker =
 
 /** Messages after which nothing more comes for their id. */
 export const isFinal = (m: FromWorker): boolean =>
-  m.t === 'response' || m.t === 'error' || m.t === 'stats' || m.t === 'end' || m.t === 'ok';
+  m.t === 'response' || m.t === 'error' || m.t === 'stats' || m.t === 'end' || m.t === 'ok' || m.t === 'heap';
 
 /** What the worker receives in workerData. */
 export interface WorkerData {

@@ -28,6 +28,10 @@ import { attach, type Connection, detach, type Handler, type KeyEntry, poolError
 const STREAM_WINDOW = 256 * 1024;
 const SESSION_WINDOW = 512 * 1024;
 
+// How long a session may take to answer a PING after one of its streams was abandoned (read timeout,
+// cancel) before it is presumed dead and destroyed.
+const PROBE_MS = 1000;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -49,6 +53,8 @@ interface Session {
   /** the last stream id of a received GOAWAY; no new streams once set */
   goaway: number | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  /** a PING is out to check the session still answers; no new streams until it does */
+  probing: boolean;
 }
 
 export class H2Origin {
@@ -72,7 +78,8 @@ export class H2Origin {
     while (this.#queue.length > 0) {
       let best: Session | undefined;
       for (const s of this.#sessions) {
-        if (!s.ready || s.goaway !== undefined || s.session.closed || s.session.destroyed) continue;
+        if (!s.ready || s.probing || s.goaway !== undefined || s.session.closed || s.session.destroyed)
+          continue;
         if (s.active < Math.min(s.limit, cap) && (!best || s.active < best.active)) best = s;
       }
       if (!best) break;
@@ -120,6 +127,7 @@ export class H2Origin {
       limit: Number.POSITIVE_INFINITY,
       goaway: undefined,
       idleTimer: undefined,
+      probing: false,
     };
     this.#sessions.add(s);
     session.on('remoteSettings', (settings) => {
@@ -143,6 +151,33 @@ export class H2Origin {
     });
   }
 
+  /**
+   * Checks with a PING that a session still answers. nghttp2 ends a session on its own when the server
+   * breaks the protocol (DATA before HEADERS, a malformed frame): it sends GOAWAY and stops reading, but
+   * node:http2 tells no one, so the session looks alive and every stream on it waits for its read timeout.
+   * An abandoned stream is the symptom; a session that does not answer a PING is destroyed, which fails
+   * its other streams at once and sends the queue to a new connection.
+   */
+  #probe(s: Session): void {
+    if (s.probing || s.session.closed || s.session.destroyed) return;
+    s.probing = true;
+    const timer = setTimeout(
+      () => s.session.destroy(poolError('ERR_HTTP2_SESSION_ERROR', 'the HTTP/2 session stopped answering')),
+      PROBE_MS,
+    );
+    const answered = (error: Error | null) => {
+      clearTimeout(timer);
+      s.probing = false;
+      if (error) s.session.destroy();
+      else this.pump();
+    };
+    try {
+      if (!s.session.ping(answered)) answered(new Error('too many pings in flight'));
+    } catch (error) {
+      answered(error as Error);
+    }
+  }
+
   #idle(s: Session): void {
     clearTimeout(s.idleTimer);
     if (s.active > 0) return;
@@ -155,9 +190,14 @@ export class H2Origin {
     const { options, handler } = p;
     let stream: ClientHttp2Stream | undefined;
     let abortedWith: Error | undefined;
+    let responded = false;
+    let completed = false;
+    let failure: Error | undefined;
     handler.onConnect?.((reason) => {
       abortedWith = (reason as Error | undefined) ?? new Error('aborted');
-      stream?.close(constants.NGHTTP2_CANCEL);
+      if (!stream) return;
+      stream.close(constants.NGHTTP2_CANCEL);
+      if (!completed) this.#probe(s);
     });
     if (abortedWith) return; // the exchange ended while it waited; it has done its own accounting
     attach(handler, s.connection);
@@ -201,9 +241,6 @@ export class H2Origin {
     }
     if (streamed) writeAll(stream, body as AsyncIterable<Uint8Array>);
     else if (hasBody) stream.end(bytes);
-    let responded = false;
-    let completed = false;
-    let failure: Error | undefined;
     stream.on('response', (h: IncomingHttpHeaders) => {
       responded = true;
       const raw: string[] = [];
@@ -232,6 +269,13 @@ export class H2Origin {
         const refused = stream!.rstCode === constants.NGHTTP2_REFUSED_STREAM;
         const aboveGoaway = s.goaway !== undefined && (stream!.id ?? Infinity) > s.goaway;
         if (!responded && (refused || aboveGoaway)) this.#unprocessed(p, s, aboveGoaway, streamed);
+        else if (!responded && stream!.rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM)
+          // nghttp2 resets a stream with ENHANCE_YOUR_CALM when the response's header list exceeds
+          // the limit we advertise (node does not say which side sent the reset; a server resetting
+          // an unanswered stream with this code is rare and is reported the same way).
+          handler.onError?.(
+            poolError('UND_ERR_HEADERS_OVERFLOW', 'the response header list exceeds the limit (HTTP/2)'),
+          );
         else
           handler.onError?.(
             failure ??

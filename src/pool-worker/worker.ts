@@ -6,6 +6,9 @@
  * caller. Its event loop never blocks: sync callers block in their own thread, and are woken
  * through the control block after each reply on the sync channel.
  */
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
 import { toWire, WorkerCrashedError } from '../core/errors.js';
 import {
@@ -103,6 +106,9 @@ function handle(
       closePool(message.pool).catch(() => {});
       reply({ t: 'ok', id: message.id });
       return;
+    case 'heap':
+      reply({ t: 'heap', id: message.id, heapUsed: heapAfterGC() });
+      return;
     case 'crash':
       // A timer, so a test can kill the worker while its own thread is blocked in a sync call.
       setTimeout(() => {
@@ -149,3 +155,11 @@ syncPort.on('message', (message: ToWorker) => {
 });
 
 Atomics.store(control, Control.STATE, STATE_RUNNING);
+
+/** The worker's heap after a full collection; the worker runs without --expose-gc, so gc is fetched here. */
+function heapAfterGC(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}

@@ -4,76 +4,22 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { http, httpSync, type RequestOptions, type Response } from 'onepool';
-import { type FaultHost, type FaultServer, scenarioNames, startFaults } from '../helpers/faults.js';
-
-/** Slack on top of the configured timeout, from reliability.md (d). */
-const SLACK_MS = 250;
+import { type FaultHost, scenarioNames, startFaults } from '../helpers/faults.js';
+import {
+  assertOwnResponse,
+  attempt,
+  budgetFor,
+  describeError,
+  FACES,
+  healthyFollowUp,
+  sleep,
+} from './harness.js';
 
 let host: FaultHost;
 before(async () => {
   host = await startFaults(scenarioNames((s) => s.protocol === 'h1'));
 });
 after(() => host?.close());
-
-type Face = 'async' | 'sync';
-
-interface Attempt {
-  outcome: string;
-  elapsed: number;
-  response?: Response;
-  error?: unknown;
-}
-
-function optionsFor(srv: FaultServer, requestId?: string): RequestOptions {
-  const o = srv.clientOptions(requestId);
-  return {
-    headers: o.headers,
-    // onepool has connect and read timeouts only; a scenario's `total` has no equivalent yet.
-    timeout: { connect: o.timeout.connect, read: o.timeout.read },
-    ...(o.tls ? { tls: o.tls } : {}),
-    ...(o.body ? { body: o.body } : {}),
-  };
-}
-
-async function attempt(face: Face, srv: FaultServer, requestId?: string): Promise<Attempt> {
-  const opts = optionsFor(srv, requestId);
-  const start = performance.now();
-  try {
-    const response =
-      face === 'async'
-        ? await http.request(srv.method, srv.url, opts)
-        : httpSync.request(srv.method, srv.url, opts);
-    return { outcome: 'ok', elapsed: performance.now() - start, response };
-  } catch (error) {
-    return { outcome: (error as Error).name, elapsed: performance.now() - start, error };
-  }
-}
-
-const describeError = (a: Attempt) =>
-  a.error
-    ? `${(a.error as Error).name} ${(a.error as { code?: string }).code} (${(a.error as { causeCode?: string }).causeCode}): ${(a.error as Error).message}`
-    : `response ${a.response?.status}`;
-
-/** The outcome arrives within the timeout that governs it, plus slack. */
-function budgetFor(srv: FaultServer, outcome: string): number {
-  return (outcome === 'ConnectTimeoutError' ? srv.timeout.connect : srv.timeout.read) + SLACK_MS;
-}
-
-function assertOwnResponse(r: Response, requestId: string, what: string) {
-  const echoed = r.headers.get('x-request-id');
-  assert.equal(echoed, requestId, `${what}: got the response of '${echoed}'`);
-}
-
-async function healthyFollowUp(face: Face, srv: FaultServer) {
-  const healthy = host.get(srv.scheme === 'https' ? 'tls-ok' : 'ok');
-  const id = `healthy-${srv.name}-${face}`;
-  const a = await attempt(face, healthy, id);
-  assert.equal(a.outcome, 'ok', `healthy server after ${srv.name}: ${describeError(a)}`);
-  assertOwnResponse(a.response!, id, 'healthy follow-up');
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Gaps between requests that straddle the stale-keepalive servers' idle close. */
 const STALE_GAPS: Record<string, number[]> = {
@@ -82,7 +28,7 @@ const STALE_GAPS: Record<string, number[]> = {
   'stale-keepalive-hint': [950, 1000, 1050],
 };
 
-for (const face of ['async', 'sync'] as const) {
+for (const face of FACES) {
   describe(`HTTP/1.1 faults, ${face} face`, () => {
     for (const name of scenarioNames((s) => s.protocol === 'h1')) {
       test(name, { timeout: 30_000 }, async () => {
@@ -117,7 +63,7 @@ for (const face of ['async', 'sync'] as const) {
             }
           }
         }
-        await healthyFollowUp(face, srv);
+        await healthyFollowUp(host, face, srv, srv.scheme === 'https' ? 'tls-ok' : 'ok');
       });
     }
   });

@@ -327,7 +327,7 @@ export const h2Scenarios: H2Scenario[] = [
     summary: 'raw: 20,000 PING frames (each needing an ACK) right after the preface, then answers normally',
     expect: ['ConnectionClosedError', 'ok'],
     impl: 'raw',
-    onRawConnection: (c) => flood(c, ping(Buffer.from('floodping')), 20_000),
+    onRawConnection: (c) => flood(c, ping(Buffer.from('floodpng')), 20_000),
   }),
   def({
     name: 'h2-continuation-flood',
@@ -364,8 +364,12 @@ export const h2Scenarios: H2Scenario[] = [
   def({
     name: 'h2-data-before-headers',
     summary: 'raw: DATA on the stream before any HEADERS (a protocol error)',
-    expect: ['ResponseError', 'ConnectionClosedError'],
+    expect: ['ResponseError', 'ConnectionClosedError', 'ReadTimeoutError'],
     impl: 'raw',
+    note:
+      "node 20's nghttp2 answers with GOAWAY(PROTOCOL_ERROR) on the wire but reports nothing to JS (no " +
+      'stream or session event; the session says it is open), so the client can only time the stream ' +
+      'out; the pool then retires the session (an unanswered PING) so it is never reused',
     onRawStream: (c) =>
       c.send(
         Buffer.concat([data(c.streamId, 'early', false), frame(FrameType.DATA, Flag.END_STREAM, c.streamId)]),

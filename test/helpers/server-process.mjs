@@ -124,7 +124,11 @@ function route(req, res, body) {
         gzipSync('compressed hello'),
       );
     case 'slow':
-      return setTimeout(() => send(res, 200, {}, 'slow'), Number(url.searchParams.get('ms') ?? 100));
+      // ?tag= is echoed as the body, so a test can tell whose late reply it got
+      return setTimeout(
+        () => send(res, 200, {}, url.searchParams.get('tag') ?? 'slow'),
+        Number(url.searchParams.get('ms') ?? 100),
+      );
     case 'hang':
       return; // accepts the request and never answers
     case 'redirect': {
