@@ -341,7 +341,11 @@ describe('real proxies: squid and dante', () => {
       startServer('https'),
       startServer('h2'),
     ]);
-    if (!skipSquid) [squid, squidAuth] = await Promise.all([startSquid(), startSquid('bob:pa55word')]);
+    // One at a time, each kept as soon as it runs, so after() stops whichever started.
+    if (!skipSquid) {
+      squid = await startSquid();
+      squidAuth = await startSquid('bob:pa55word');
+    }
     if (!skipDante) dante = await startDante();
   });
   after(async () => {

@@ -3,8 +3,9 @@
  * routed by id to whoever waits for them. The port is ref'd only while something waits, so pending
  * work keeps the process alive and an idle pool does not.
  */
-import type { MessagePort, Transferable } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError, type WorkerCrashedError } from '../core/errors.js';
+import { Outbox } from '../core/outbox.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
 import { existingWorker, onWorkerDeath, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
@@ -20,7 +21,7 @@ interface Pending {
 }
 
 const pending = new Map<number, Pending>();
-const listening = new WeakSet<WorkerHandle>();
+const outboxes = new WeakMap<WorkerHandle, Outbox<ToWorker>>();
 
 function settle(handle: WorkerHandle, id: number): Pending | undefined {
   const entry = pending.get(id);
@@ -30,18 +31,35 @@ function settle(handle: WorkerHandle, id: number): Pending | undefined {
   return entry;
 }
 
-function listen(handle: WorkerHandle): MessagePort {
-  const port = handle.asyncPort;
-  if (!listening.has(handle)) {
-    listening.add(handle);
-    port.on('message', (reply: FromWorker) => {
-      const entry = isFinal(reply) ? settle(handle, reply.id) : pending.get(reply.id);
-      entry?.listener.message(reply);
-    });
-    // Attaching a 'message' listener refs the port: unref after attaching.
-    port.unref();
+function route(handle: WorkerHandle, reply: FromWorker): void {
+  if (reply.t === 'batch') {
+    for (const one of reply.messages) route(handle, one);
+    return;
   }
-  return port;
+  const entry = isFinal(reply) ? settle(handle, reply.id) : pending.get(reply.id);
+  entry?.listener.message(reply);
+}
+
+/**
+ * The outbox to this worker's async port (listening to the port on first use). Everything the
+ * async face sends goes through it, in order; requests issued in one microtask turn leave together.
+ */
+function outbox(handle: WorkerHandle): Outbox<ToWorker> {
+  let box = outboxes.get(handle);
+  if (box) return box;
+  const port = handle.asyncPort;
+  port.on('message', (reply: FromWorker) => route(handle, reply));
+  // Attaching a 'message' listener refs the port: unref after attaching.
+  port.unref();
+  box = new Outbox<ToWorker>(port, queueMicrotask, (message, error) => {
+    // A DataCloneError: nothing was sent, so nothing will answer.
+    if (!('id' in message)) return;
+    settle(handle, message.id)?.listener.fail(
+      new InvalidArgumentError(`request cannot be sent to the pool worker: ${error.message}`),
+    );
+  });
+  outboxes.set(handle, box);
+  return box;
 }
 
 onWorkerDeath((handle: WorkerHandle, error: WorkerCrashedError) => {
@@ -58,18 +76,10 @@ export function openAsync(
   transfer: Transferable[] = [],
 ): void {
   const handle = workerHandle();
-  const port = listen(handle);
-  try {
-    port.postMessage(message, transfer);
-  } catch (error) {
-    // A DataCloneError: nothing was sent, so nothing will answer.
-    listener.fail(
-      new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`),
-    );
-    return;
-  }
+  const box = outbox(handle);
   pending.set(message.id, { handle, listener });
-  if (++handle.asyncPending === 1) port.ref();
+  if (++handle.asyncPending === 1) handle.asyncPort.ref();
+  box.post(message, transfer);
 }
 
 /** Stops routing replies for `id` (a cancelled stream); later replies are dropped. */
@@ -144,5 +154,5 @@ export function bound(bounds: Bounds, giveUp: (error: () => OnepoolError) => voi
 /** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
 export function notifyAsync(message: ToWorker, transfer: Transferable[] = []): void {
   const handle = existingWorker();
-  if (handle) listen(handle).postMessage(message, transfer);
+  if (handle) outbox(handle).post(message, transfer);
 }

@@ -6,6 +6,7 @@
 import type { CookieJar } from 'tough-cookie';
 import { type AuthOption, authorization } from './auth.js';
 import { joinBaseURL } from './base-url.js';
+import { exactBytes } from './bytes.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import { type Hooks, mergeHooks } from './hooks.js';
 import type { ProgressCallback } from './progress.js';
@@ -238,7 +239,8 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
     setType('text/plain;charset=UTF-8');
     return encoder.encode(body);
   }
-  if (body instanceof Uint8Array) return body;
+  // Copied once here if it is a view (see exactBytes), not at every hop or retry.
+  if (body instanceof Uint8Array) return exactBytes(body);
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   throw new InvalidArgumentError(
     'body must be a string, Uint8Array, ArrayBuffer, file(path) or an iterable of chunks',

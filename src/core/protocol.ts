@@ -132,6 +132,8 @@ export type CrashMode = 'exit' | 'throw';
 
 export type ToWorker =
   | { t: 'exchange'; req: WireRequest }
+  /** several messages posted in one turn (async channel only; see outbox.ts) */
+  | { t: 'batch'; messages: ToWorker[] }
   /** `abort`: the caller gave up waiting (timeout.total, a signal): close, never drain, a streamed rest */
   | { t: 'cancel'; id: number; abort?: boolean }
   | { t: 'stats'; id: number; pool?: number }
@@ -149,6 +151,8 @@ export type ToWorker =
 
 export type FromWorker =
   | WireResponse
+  /** several replies completed in one turn (async channel only; see outbox.ts); `id` is unused */
+  | { t: 'batch'; id: 0; messages: FromWorker[] }
   | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
   | { t: 'ok'; id: number }

@@ -3,6 +3,7 @@
  * ({@link file}), chunks pulled from an iterable in the caller, and multipart/form-data that the worker
  * builds with undici's FormData. The caller side of a pulled upload is {@link UploadFeeder}.
  */
+import { exactBytes } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
 import type { WirePart, WireUpload } from './protocol.js';
 
@@ -64,7 +65,7 @@ export function isStreamBody(body: unknown): body is StreamBody | FileBody {
 function part(name: string, value: MultipartValue): WirePart {
   if (value instanceof FileBody)
     return { name, path: value.path, filename: value.filename ?? basename(value.path), type: value.type };
-  if (value instanceof Uint8Array) return { name, data: value, filename: 'blob' };
+  if (value instanceof Uint8Array) return { name, data: exactBytes(value), filename: 'blob' };
   if (isObject(value)) {
     const data = typeof value.value === 'string' ? new TextEncoder().encode(value.value) : value.value;
     return { name, data, filename: value.filename ?? 'blob', type: value.type };
@@ -97,7 +98,7 @@ const encoder = new TextEncoder();
 
 function toBytes(chunk: unknown): Uint8Array {
   if (typeof chunk === 'string') return encoder.encode(chunk);
-  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof Uint8Array) return exactBytes(chunk);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   throw new InvalidArgumentError('a streamed body must yield Uint8Array or string chunks');
 }

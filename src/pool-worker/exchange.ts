@@ -93,11 +93,17 @@ class Exchange extends BaseExchange {
   #respond(): void {
     if (this.#done) return;
     this.#finish();
-    // Always a fresh buffer of our own (undici's chunks may be views into a socket's read buffer);
-    // it owns its ArrayBuffer only above Node's pool threshold, and only then is it transferred.
-    const body = Buffer.concat(this.#chunks, this.#size);
+    // An exact buffer of our own, never a view: undici's chunks may be views into a socket's read
+    // buffer, and Buffer.concat would take small bodies from Node's 8 KiB pool, whose whole slab
+    // structured clone would then copy (and the caller keep). Moved, not cloned, above 1 KiB.
+    const body = Buffer.allocUnsafeSlow(this.#size);
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      body.set(chunk, at);
+      at += chunk.byteLength;
+    }
     this.#chunks = [];
-    const owned = body.byteOffset === 0 && body.buffer.byteLength === body.byteLength;
+    const move = body.byteLength >= 1024;
     this.reply(
       {
         t: 'response',
@@ -109,7 +115,7 @@ class Exchange extends BaseExchange {
         httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
         connection: connectionInfo(this),
       },
-      owned ? [body.buffer as ArrayBuffer] : [],
+      move ? [body.buffer as ArrayBuffer] : [],
     );
   }
 

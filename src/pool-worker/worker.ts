@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
 import { toWire, WorkerCrashedError } from '../core/errors.js';
+import { Outbox } from '../core/outbox.js';
 import {
   Control,
   type FromWorker,
@@ -37,19 +38,25 @@ process.on('exit', (code) => {
   Atomics.notify(control, Control.SEQ);
 });
 
-/** Posts a reply; if it cannot be cloned, posts an error in its place so no caller waits forever. */
+/** The error that stands in for a reply that cannot be cloned, so no caller waits forever. */
+function unsendable(message: FromWorker, error: Error): FromWorker {
+  const wire = toWire(new WorkerCrashedError(`reply could not be sent: ${error.message}`));
+  return { t: 'error', id: message.id, error: { ...wire, name: 'RequestError' } };
+}
+
+/** Posts a reply on the sync channel (one caller waits for exactly this message). */
 function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
   try {
     port.postMessage(message, transfer);
   } catch (error) {
-    const wire = toWire(new WorkerCrashedError(`reply could not be sent: ${(error as Error).message}`));
-    port.postMessage({
-      t: 'error',
-      id: message.id,
-      error: { ...wire, name: 'RequestError' },
-    } satisfies FromWorker);
+    port.postMessage(unsendable(message, error as Error));
   }
 }
+
+// Async replies completed in one event-loop turn leave in one message (see outbox.ts).
+const asyncOutbox = new Outbox<FromWorker>(asyncPort, setImmediate, (message, error) =>
+  asyncPort.postMessage(unsendable(message, error)),
+);
 
 function wakeSyncCaller(): void {
   Atomics.add(control, Control.SEQ, 1);
@@ -130,12 +137,17 @@ const unknownMessage = (message: unknown) => ({
   message: `pool worker: unknown message ${JSON.stringify(message)?.slice(0, 100)}`,
 });
 
-asyncPort.on('message', (message: ToWorker) => {
+function onAsyncMessage(message: ToWorker): void {
+  if (message.t === 'batch') {
+    for (const one of message.messages) onAsyncMessage(one);
+    return;
+  }
   handle(message, asyncPort, (reply, transfer) => {
-    post(asyncPort, reply, transfer);
+    asyncOutbox.post(reply, transfer);
     if (isFinal(reply)) releaseUpload(reply.id);
   });
-});
+}
+asyncPort.on('message', onAsyncMessage);
 
 syncPort.on('message', (message: ToWorker) => {
   const expectsReply = 'id' in message && message.t !== 'cancel';

@@ -4,7 +4,15 @@
  * each from a generated config in a temp dir, in the foreground, killed by `close()`.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +87,16 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Waits for `ready`; if it fails, the child is stopped first (a live child would hold the test process open). */
+async function started(child: ChildProcess, ready: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
 async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
   const { connect } = await import('node:net');
   for (let i = 0; i < 150; i++) {
@@ -141,9 +159,18 @@ export async function startSquid(auth?: string): Promise<RealProxy> {
   }
   lines.push('http_access deny all');
   writeFileSync(join(dir, 'squid.conf'), `${lines.join('\n')}\n`);
-  const child = spawn(SQUID, ['-N', '-f', join(dir, 'squid.conf')], { stdio: 'ignore' });
-  await waitForPort(port, child, join(dir, 'cache.log'));
-  return { url: `http://127.0.0.1:${port}`, close: () => stop(child) };
+  // A service name of its own: squid names its shared-memory segments after it, and two instances
+  // with the default name collide ('shm_open(/squid-cf__metadata.shm): File exists').
+  const name = `onepool${process.pid}x${port}`;
+  const child = spawn(SQUID, ['-N', '-n', name, '-f', join(dir, 'squid.conf')], { stdio: 'ignore' });
+  await started(child, () => waitForPort(port, child, join(dir, 'cache.log')));
+  // Stopped with SIGKILL, squid cannot remove its segments: remove them here.
+  const close = async () => {
+    await stop(child);
+    for (const f of existsSync('/dev/shm') ? readdirSync('/dev/shm') : [])
+      if (f.startsWith(`${name}-`)) rmSync(join('/dev/shm', f), { force: true });
+  };
+  return { url: `http://127.0.0.1:${port}`, close };
 }
 
 /** dante (SOCKS5, no auth) on loopback. */
@@ -166,6 +193,6 @@ export async function startDante(): Promise<RealProxy> {
   const child = spawn(DANTE, ['-f', join(dir, 'sockd.conf'), '-p', join(dir, 'sockd.pid'), '-N', '1'], {
     stdio: 'ignore',
   });
-  await waitForPort(port, child, join(dir, 'sockd.log'));
+  await started(child, () => waitForPort(port, child, join(dir, 'sockd.log')));
   return { url: `socks5://127.0.0.1:${port}`, close: () => stop(child) };
 }

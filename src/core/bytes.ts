@@ -1,0 +1,14 @@
+/**
+ * Bytes as they should cross to the other thread. Structured clone copies a view's whole
+ * ArrayBuffer: a 10-byte Buffer from Node's pool would send 8 KiB (and the receiver would keep a view
+ * on an 8 KiB buffer), an upload chunk cut with subarray() from a large buffer would send all of it,
+ * every time. A view is therefore copied to an exact buffer of its own first; an exact buffer (or a
+ * SharedArrayBuffer's contents) crosses as it is.
+ */
+export function exactBytes(bytes: Uint8Array): Uint8Array {
+  const whole =
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    !(bytes.buffer instanceof SharedArrayBuffer);
+  return whole ? bytes : new Uint8Array(bytes);
+}
