@@ -3,6 +3,7 @@
 // Clients of a scenario are interleaved in round-robin blocks in one run, so machine drift hits them all
 // alike; every ratio is taken against undici used directly in the same thread, measured in the same run.
 // Usage: node bench/run.mjs [--quick] [--no-pin]      env ONEPOOL_DIST=path/to/dist/index.js
+// Writes bench/RESULTS.md (pinned) or bench/RESULTS-unpinned.md (--no-pin).
 import { execSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -512,6 +513,9 @@ const md = [
   ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),
   '',
 ].join('\n');
-writeFileSync(join(BENCH, 'RESULTS.md'), md);
-console.log(`\nwrote bench/RESULTS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+// The unpinned run is kept beside the pinned one: pinning decides which of onepool's two threads
+// gets a core of its own, so the two runs answer different questions (see README, Performance).
+const outName = ARGS.includes('--no-pin') ? 'RESULTS-unpinned.md' : 'RESULTS.md';
+writeFileSync(join(BENCH, outName), md);
+console.log(`\nwrote bench/${outName} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(0);
