@@ -7,7 +7,7 @@
  * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
- * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before any response byte;
+ * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before a complete response head;
  * │   │                                                               a non-idempotent request was not replayed (safe to retry)
  * │   │   └── NotProcessedError        ONEPOOL_ERR_NOT_PROCESSED      the server refused it unprocessed (HTTP/2 GOAWAY): safe to retry
  * │   ├── TLSError                     ONEPOOL_ERR_TLS                handshake or certificate verification failed

@@ -63,7 +63,7 @@ export interface RequestOptions extends TransportOptions {
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
-  /** URLs are paths under this one, and can never leave its origin (see docs/policy.md). */
+  /** URLs are paths under this one, and can never leave its origin (README, "Clients": baseURL). */
   baseURL?: string | URL;
   /** Basic ({ username, password }) or bearer ({ bearer }) credentials, unless an Authorization header is given. */
   auth?: AuthOption;

@@ -48,7 +48,7 @@ export interface TransportOptions {
   /**
    * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
    * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
-   * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See docs/proxy.md.
+   * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See README, "Proxies".
    */
   proxy?: ProxyOption;
 }

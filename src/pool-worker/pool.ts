@@ -8,7 +8,7 @@
  * HTTP/1.1 (pipelining 1), which is handed that first socket. Why not undici's own HTTP/2: in
  * undici 7 a GOAWAY fails every in-flight stream (even those the server will finish), the peer's
  * SETTINGS_MAX_CONCURRENT_STREAMS is not gated on, REFUSED_STREAM is not replayed and `pipelining`
- * is one number for both protocols (docs/pool.md, "Design notes").
+ * is one number for both protocols (README, "The pool", design notes).
  *
  * Limits. Every connection of a pool holds one slot while it is connecting or open; under
  * `maxConnections` a connection that finds no slot waits in a FIFO queue, and idle connections (of

@@ -78,7 +78,7 @@ let seq = 0;
 /**
  * Request ids whose response the server cuts before the end of its head. onepool replays an idempotent
  * request once when a reused connection closes before a response head arrived (the stale keep-alive
- * rule; docs/policy.md says "before any byte", the pool counts a complete head), so these may reach the
+ * rule; the README says so: the pool counts a complete head), so these may reach the
  * server twice.
  */
 const silent = new Set<string>();
