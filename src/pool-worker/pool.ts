@@ -297,28 +297,33 @@ export class KeyEntry {
     );
   }
 
+  /**
+   * A connector whose sockets hold a slot of the pool's connection cap while they are open (waiting
+   * for one under maxConnections), and are adopted as HTTP/1.1 connections of this key.
+   */
+  #adopting(base: Connector): Connector {
+    return (options, callback) => {
+      const cb = callback as (e: Error | null, s: Socket | null) => void;
+      this.pool.acquire(
+        (release) =>
+          base(options, (error, socket) => {
+            if (error || !socket) {
+              release();
+              return cb(error ?? new Error('no socket'), null);
+            }
+            this.adoptH1(socket as Socket, release);
+            cb(null, socket as Socket);
+          }),
+        (error) => cb(error, null),
+      );
+    };
+  }
+
   /** Plain-http exchanges through an http(s) proxy: absolute-form requests on connections to the proxy. */
   #forwarder(): Pick<Dispatcher, 'dispatch'> {
     if (this.#forward) return this.#forward;
-    const wrap =
-      (base: Connector): Connector =>
-      (options, callback) => {
-        const cb = callback as (e: Error | null, s: Socket | null) => void;
-        this.pool.acquire(
-          (release) =>
-            base(options, (error, socket) => {
-              if (error || !socket) {
-                release();
-                return cb(error ?? new Error('no socket'), null);
-              }
-              this.adoptH1(socket as Socket, release);
-              cb(null, socket as Socket);
-            }),
-          (error) => cb(error, null),
-        );
-      };
     const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
-    this.#forward = forwardDispatcher(this.origin, this.proxy!, wrap, {
+    this.#forward = forwardDispatcher(this.origin, this.proxy!, (base) => this.#adopting(base), {
       connections: connectionsPerOrigin,
       keepAliveTimeout,
       timeout: SOCKET_CONNECT_TIMEOUT,
@@ -332,24 +337,16 @@ export class KeyEntry {
       ? tunnelConnector(this.proxy, tlsOptions(this.transport), ['http/1.1'], SOCKET_CONNECT_TIMEOUT)
       : buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
     const localAddress = this.transport?.localAddress;
+    const adopting = this.#adopting(
+      localAddress ? (options, callback) => base({ ...options, localAddress }, callback) : base,
+    );
     const connect: Connector = (options, callback) => {
-      const cb = callback as (e: Error | null, s: Socket | null) => void;
       const spare = this.#spare;
       this.#spare = undefined;
       // Asynchronously, as undici expects of a connector (it is called from inside undici's resume loop).
-      if (spare && !spare.destroyed) return process.nextTick(cb, null, spare);
-      this.pool.acquire(
-        (release) =>
-          base(localAddress ? { ...options, localAddress } : options, (error, socket) => {
-            if (error || !socket) {
-              release();
-              return cb(error ?? new Error('no socket'), null);
-            }
-            this.adoptH1(socket as Socket, release);
-            cb(null, socket as Socket);
-          }),
-        (error) => cb(error, null),
-      );
+      if (spare && !spare.destroyed)
+        return process.nextTick(callback as (e: null, s: Socket) => void, null, spare);
+      adopting(options, callback);
     };
     const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
     this.#h1 = new Pool(this.origin, {
