@@ -406,6 +406,21 @@ console.log(cold);
 console.log('\n## Idle RSS');
 const rss = idleRss(opError);
 console.log(rss);
+// Large bodies, buffered and streamed, both faces against undici (bench/stream.mjs, its own server).
+let largeBodies = '';
+if (!opError) {
+  const { runStreamBench } = await import('./stream.mjs');
+  const rows = await runStreamBench({ quick: QUICK });
+  largeBodies = [
+    '| case | client | median time per GET | MiB/s | throughput vs undici direct |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${r.client} | ${r['median ms']} ms | ${r['MiB/s']} | ${(1 / Number(r['vs undici'])).toFixed(2)}× |`,
+    ),
+  ].join('\n');
+  console.log(largeBodies);
+}
 let poolStats = '';
 if (!opError) {
   try {
@@ -510,6 +525,17 @@ const md = [
   'RSS after `import` + one request + GC, onepool (pool worker thread included) minus undici alone.',
   '',
   rss,
+  ...(largeBodies
+    ? [
+        '',
+        '## Large bodies: buffered 1 and 10 MiB, streamed 100 MiB (bench/stream.mjs)',
+        '',
+        'Each face against undici used directly in the same process (`body.arrayBuffer()` for buffered,',
+        '`for await` over the body for streamed); a server process of its own; two alternating rounds.',
+        '',
+        largeBodies,
+      ]
+    : []),
   ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),
   '',
 ].join('\n');

@@ -5,7 +5,7 @@
 //   npm run build && node bench/stream.mjs [--quick]
 //
 // Standalone on purpose: the main harness (bench/run.mjs) can import `runStreamBench()`.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -43,6 +43,9 @@ function startServer() {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // Under run.mjs's pinning the fork inherits CPU 0: give the server CPU 1, as run.mjs does for its own.
+  if (process.env.ONEPOOL_BENCH_CHILD === 'pinned')
+    spawnSync('taskset', ['-pc', '1', String(child.pid)], { stdio: 'ignore' });
   return new Promise((resolve) =>
     child.once('message', (m) => resolve({ child, origin: `http://127.0.0.1:${m.port}` })),
   );
