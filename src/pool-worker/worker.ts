@@ -168,7 +168,10 @@ syncPort.on('message', (message: ToWorker) => {
 
 Atomics.store(control, Control.STATE, STATE_RUNNING);
 
-/** The worker's heap after a full collection; the worker runs without --expose-gc, so gc is fetched here. */
+/**
+ * The worker's heap after a full collection, for the leak tests only (the test-only `heap` message,
+ * like `crash`). The worker runs without --expose-gc, so gc is fetched here, on demand.
+ */
 function heapAfterGC(): number {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
