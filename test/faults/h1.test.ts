@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type FaultHost, scenarioNames, startFaults } from '../helpers/faults.js';
 import {
+  assertFirstAttempt,
   assertOwnResponse,
   attempt,
-  budgetFor,
   describeError,
   FACES,
   healthyFollowUp,
@@ -35,15 +35,7 @@ for (const face of FACES) {
         const srv = host.get(name);
         const id = `first-${name}-${face}`;
         const first = await attempt(face, srv, id);
-        assert.ok(
-          srv.outcomes.includes(first.outcome as never),
-          `expected ${srv.outcomes.join(' | ')}, got ${describeError(first)}`,
-        );
-        const budget = budgetFor(srv, first.outcome);
-        assert.ok(
-          first.elapsed <= budget,
-          `${first.outcome} after ${Math.round(first.elapsed)} ms (budget ${budget})`,
-        );
+        assertFirstAttempt(srv, first, srv.outcomes.includes(first.outcome as never));
 
         if (first.outcome === 'ok') {
           const r = first.response!;

@@ -15,9 +15,9 @@ import {
 } from '../helpers/faults.js';
 import {
   allowed,
+  assertFirstAttempt,
   assertOwnResponse,
   attempt,
-  budgetFor,
   describeError,
   FACES,
   type Face,
@@ -101,15 +101,7 @@ for (const face of FACES) {
         const before = await srv.observed();
         const id = `first-${name}-${face}`;
         const first = await attempt(face, srv, id);
-        assert.ok(
-          allowed(first, srv.outcomes),
-          `expected ${srv.outcomes.join(' | ')}, got ${describeError(first)}`,
-        );
-        const budget = budgetFor(srv, first.outcome);
-        assert.ok(
-          first.elapsed <= budget,
-          `${first.outcome} after ${Math.round(first.elapsed)} ms (budget ${budget})`,
-        );
+        assertFirstAttempt(srv, first, allowed(first, srv.outcomes));
         if (first.outcome === 'ok') {
           const r = first.response!;
           assert.equal(r.httpVersion, '2', 'the fixture speaks only h2: ALPN must have chosen it');

@@ -68,6 +68,16 @@ export function allowed(a: Attempt, outcomes: readonly Outcome[]): boolean {
   });
 }
 
+/** The first attempt's outcome is one the scenario allows (`ok`), and it arrived within its time budget. */
+export function assertFirstAttempt(srv: FaultServer, first: Attempt, ok: boolean): void {
+  assert.ok(ok, `expected ${srv.outcomes.join(' | ')}, got ${describeError(first)}`);
+  const budget = budgetFor(srv, first.outcome);
+  assert.ok(
+    first.elapsed <= budget,
+    `${first.outcome} after ${Math.round(first.elapsed)} ms (budget ${budget})`,
+  );
+}
+
 export function assertOwnResponse(r: Response, requestId: string, what: string) {
   const echoed = r.headers.get('x-request-id');
   assert.equal(echoed, requestId, `${what}: got the response of '${echoed}'`);

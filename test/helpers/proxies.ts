@@ -16,6 +16,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ask } from './servers.ts';
 
 export interface Seen {
   mode: string;
@@ -49,22 +50,11 @@ export async function startFakeProxies(options: { auth?: string } = {}): Promise
     child.once('message', (m: { ports: Record<string, number> }) => resolve(m.ports));
     child.once('exit', (code) => reject(new Error(`proxy process exited with ${code}`)));
   });
-  const ask = <T>(message: string, field: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: Record<string, unknown>) => {
-        if (field in m) {
-          child.off('message', on);
-          resolve(m[field] as T);
-        }
-      };
-      child.on('message', on);
-      child.send(message);
-    });
   return {
     url: (mode, userinfo) =>
       `${mode === 'socks' ? 'socks5' : 'http'}://${userinfo ? `${userinfo}@` : ''}127.0.0.1:${ports[mode]}`,
-    seen: async () => (await ask<{ seen: Seen[] }>('stats', 'stats')).seen,
-    reset: () => ask('reset', 'reset').then(() => undefined),
+    seen: async () => (await ask<{ seen: Seen[] }>(child, 'stats', 'stats')).seen,
+    reset: () => ask(child, 'reset', 'reset').then(() => undefined),
     close: () => stop(child),
   };
 }

@@ -69,7 +69,8 @@ export function selfSigned(): { cert: string; key: string } {
   return certs;
 }
 
-function ask<T>(child: ChildProcess, message: string | object, field: string): Promise<T> {
+/** Sends `message` to a fixture process over IPC and resolves with the `field` of its answer. */
+export function ask<T>(child: ChildProcess, message: string | object, field: string): Promise<T> {
   return new Promise((resolve) => {
     const on = (m: Record<string, unknown>) => {
       if (field in m) {
