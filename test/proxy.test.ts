@@ -378,6 +378,43 @@ describe('real proxies: squid and dante', () => {
       assert.ok(e2 instanceof ProxyError && e2.status === 407, String(e2));
     });
 
+    test(`${face}: squid as an https:// proxy (TLS to the proxy) forwards http and tunnels https (h1 and h2)`, {
+      skip: skipSquid,
+    }, async () => {
+      const ca = sa.cert;
+      const authed = squidAuth.httpsUrl!.replace('https://', `https://bob:pa55word@`);
+      for (const [url, cert] of [
+        [squid.httpsUrl!, squid.cert!],
+        [authed, squidAuth.cert!],
+      ] as const) {
+        const proxy = { url, tls: { ca: cert } };
+        const rh = await request('GET', a.url(`/echo?tls-proxy=${face}`), { proxy });
+        assert.equal(echoed(rh).url, `/echo?tls-proxy=${face}`);
+        assert.equal(echoed(rh).headers['proxy-authorization'], undefined);
+        const rs = await request('GET', sa.url('/echo?tls-proxy=2'), { proxy, tls: { ca } });
+        assert.equal(rs.httpVersion, '1.1');
+        assert.equal(echoed(rs).url, '/echo?tls-proxy=2');
+        assert.equal(echoed(rs).headers['proxy-authorization'], undefined);
+        // TLS to the origin inside TLS to the proxy, h2 negotiated with the origin through the tunnel
+        const r2 = await request('GET', h2.url('/echo'), { proxy, tls: { ca } });
+        assert.equal(r2.httpVersion, '2');
+        assert.equal(r2.connection.protocol, 'h2');
+      }
+      // The proxy's certificate is checked against proxy.tls, never against the origin's `tls`.
+      const e1 = await failure(() =>
+        request('GET', sa.url('/echo'), { proxy: { url: squid.httpsUrl!, tls: { ca } }, tls: { ca } }),
+      );
+      assert.equal((e1 as { code?: string }).code, 'ONEPOOL_ERR_TLS', String(e1));
+      assert.match(e1.message, /proxy/, e1.message);
+      const unverified = { url: squid.httpsUrl!, tls: { verify: false } };
+      assert.equal((await request('GET', a.url('/echo'), { proxy: unverified })).status, 200);
+      const wrong = squidAuth.httpsUrl!.replace('https://', 'https://bob:nope@');
+      const e2 = await failure(() =>
+        request('GET', sa.url('/echo'), { proxy: { url: wrong, tls: { ca: squidAuth.cert! } }, tls: { ca } }),
+      );
+      assert.ok(e2 instanceof ProxyError && e2.status === 407, String(e2));
+    });
+
     test(`${face}: dante (SOCKS5) reaches two origins, http and https`, { skip: skipDante }, async () => {
       for (const proxy of [dante.url, dante.url.replace('socks5:', 'socks5h:')]) {
         const rh = await request('GET', a.url(`/echo?d=${face}1`), { proxy });

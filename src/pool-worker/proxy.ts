@@ -47,7 +47,7 @@ function openProxySocket(proxy: WireProxy, timeout: number, callback: Callback):
     if (done) return;
     done = true;
     clearTimeout(timer);
-    socket.off('error', finish);
+    socket.off('error', failed);
     if (error) socket.destroy();
     callback(error, error ? null : socket);
   };
@@ -66,7 +66,12 @@ function openProxySocket(proxy: WireProxy, timeout: number, callback: Callback):
     socket.once('connect', () => finish(null));
   }
   socket.setNoDelay(true);
-  socket.on('error', finish);
+  // Named, so that a certificate error of the proxy is not mistaken for one of the origin.
+  const failed = (error: Error) => {
+    error.message = `proxy ${proxy.display}: ${error.message}`;
+    finish(error);
+  };
+  socket.on('error', failed);
   const timer = setTimeout(
     () =>
       finish(

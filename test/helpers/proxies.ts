@@ -16,7 +16,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ask } from './servers.ts';
+import { ask, selfSigned } from './servers.ts';
 
 export interface Seen {
   mode: string;
@@ -109,20 +109,32 @@ const readLog = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8')
 export interface RealProxy {
   /** proxy URL, without credentials */
   url: string;
+  /** squid only: the same proxy as an `https://` proxy (TLS to the proxy), its certificate in `cert` */
+  httpsUrl?: string;
+  /** PEM of the https:// proxy's own certificate, which differs from the test origins' */
+  cert?: string;
   close(): Promise<void>;
 }
 
 export const SQUID = '/usr/sbin/squid';
 export const DANTE = '/usr/sbin/danted';
 
-/** squid on loopback; with `auth` ('user:pass') every request must carry those basic credentials. */
+/**
+ * squid on loopback, listening both as an http:// proxy and (https_port, squid's GnuTLS build) as an
+ * https:// proxy with a certificate of its own; with `auth` ('user:pass') every request must carry
+ * those basic credentials.
+ */
 export async function startSquid(auth?: string): Promise<RealProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'onepool-squid-'));
   // squid started as root drops to its own user, which must be able to write here.
   chmodSync(dir, 0o777);
-  const port = await freePort();
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const { cert, key } = selfSigned('proxy');
+  writeFileSync(join(dir, 'cert.pem'), cert, { mode: 0o644 });
+  writeFileSync(join(dir, 'key.pem'), key, { mode: 0o644 });
   const lines = [
     `http_port 127.0.0.1:${port}`,
+    `https_port 127.0.0.1:${tlsPort} tls-cert=${dir}/cert.pem tls-key=${dir}/key.pem`,
     `pid_filename ${dir}/squid.pid`,
     `cache_log ${dir}/cache.log`,
     `access_log ${dir}/access.log`,
@@ -153,14 +165,17 @@ export async function startSquid(auth?: string): Promise<RealProxy> {
   // with the default name collide ('shm_open(/squid-cf__metadata.shm): File exists').
   const name = `onepool${process.pid}x${port}`;
   const child = spawn(SQUID, ['-N', '-n', name, '-f', join(dir, 'squid.conf')], { stdio: 'ignore' });
-  await started(child, () => waitForPort(port, child, join(dir, 'cache.log')));
+  await started(child, async () => {
+    await waitForPort(port, child, join(dir, 'cache.log'));
+    await waitForPort(tlsPort, child, join(dir, 'cache.log'));
+  });
   // Stopped with SIGKILL, squid cannot remove its segments: remove them here.
   const close = async () => {
     await stop(child);
     for (const f of existsSync('/dev/shm') ? readdirSync('/dev/shm') : [])
       if (f.startsWith(`${name}-`)) rmSync(join('/dev/shm', f), { force: true });
   };
-  return { url: `http://127.0.0.1:${port}`, close };
+  return { url: `http://127.0.0.1:${port}`, httpsUrl: `https://127.0.0.1:${tlsPort}`, cert, close };
 }
 
 /** dante (SOCKS5, no auth) on loopback. */

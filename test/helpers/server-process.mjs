@@ -11,8 +11,15 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:
 const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
+// Exchanges in progress, counted from the request to the moment the handler ends its response
+// (not to the response's 'close', which can come after the client has already sent its next
+// request on the same connection): a count above the client's limit is a real overlap.
 let active = 0;
 let maxActive = 0;
+// Most exchanges in progress on one connection at once: above 1 on HTTP/1.1 is pipelining.
+let maxPerConnection = 0;
+// /gate?key=K&n=N: the first N requests with key K are held until all N have arrived.
+const gates = new Map();
 const open = new Set();
 // Most connections open at once. Measured after the event loop has seen every close that arrived
 // with the new connection, so a client that closes one connection and then opens another is not
@@ -131,6 +138,25 @@ function route(req, res, body) {
       );
     case 'hang':
       return; // accepts the request and never answers
+    case 'gate': {
+      // Proves N exchanges at the server at once without a timing assumption: the first N requests
+      // of ?key= are answered together once the N-th arrives (503 after 10 s if it never does).
+      const name = url.searchParams.get('key');
+      const n = Number(url.searchParams.get('n'));
+      const gate = gates.get(name) ?? { held: [], arrived: 0 };
+      gates.set(name, gate);
+      gate.arrived++;
+      if (gate.arrived > n) return send(res, 200, {}, 'after the gate');
+      gate.held.push(res);
+      if (gate.arrived === n) {
+        clearTimeout(gate.timer);
+        for (const held of gate.held) send(held, 200, {}, 'through the gate');
+      } else
+        gate.timer ??= setTimeout(() => {
+          for (const held of gate.held) send(held, 503, {}, `gate saw ${gate.arrived} of ${n}`);
+        }, 10_000);
+      return;
+    }
     case 'redirect': {
       // /redirect/STATUS?to=URL (relative or absolute); &pad=N adds N bytes to the (chunked) body
       const headers = { location: url.searchParams.get('to') ?? '/echo' };
@@ -217,9 +243,24 @@ function route(req, res, body) {
 
 function handler(req, res) {
   requests++;
+  const connection = req.stream?.session?.socket ?? req.socket;
   active++;
   maxActive = Math.max(maxActive, active);
-  res.on('close', () => active--);
+  connection.inFlight = (connection.inFlight ?? 0) + 1;
+  maxPerConnection = Math.max(maxPerConnection, connection.inFlight);
+  let counted = true;
+  const settle = () => {
+    if (!counted) return;
+    counted = false;
+    active--;
+    connection.inFlight--;
+  };
+  const end = res.end;
+  res.end = function (...args) {
+    settle();
+    return end.apply(this, args);
+  };
+  res.on('close', settle);
   seen.push({ method: req.method, url: req.url, headers: req.headers });
   req.socket.served = (req.socket.served ?? 0) + 1;
   const id = req.headers['x-test-id'];
@@ -290,6 +331,7 @@ process.on('message', (m) => {
         maxOpen,
         requests,
         maxActive,
+        maxPerConnection,
         seen: seen.slice(-50),
         replays: [...ids.values()].filter((n) => n > 1).length,
       },
@@ -298,6 +340,7 @@ process.on('message', (m) => {
     nextConn = 0;
     requests = 0;
     maxActive = 0;
+    maxPerConnection = 0;
     ids.clear();
     attempts.clear();
     maxOpen = 0;

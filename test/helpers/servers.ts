@@ -13,7 +13,10 @@ export interface ServerStats {
   /** most connections open at once (across every port of the server) */
   maxOpen: number;
   requests: number;
+  /** most exchanges in progress at once, from request to the end of the handler's response */
   maxActive: number;
+  /** most exchanges in progress on one connection at once (above 1 on HTTP/1.1: pipelining) */
+  maxPerConnection: number;
   seen: { method: string; url: string; headers: Record<string, string | string[]> }[];
   /** how many x-test-id values arrived more than once (replayed requests) */
   replays: number;
@@ -35,11 +38,16 @@ export interface TestServer {
   armGoaway(after: number, keep: number): Promise<void>;
 }
 
-let certs: { cert: string; key: string } | undefined;
+const certs = new Map<string, { cert: string; key: string; dir: string }>();
 
-/** A self-signed certificate for localhost and 127.0.0.1, made once per test process. */
-export function selfSigned(): { cert: string; key: string } {
-  if (certs) return certs;
+/**
+ * A self-signed certificate for localhost and 127.0.0.1, made once per test process and `name`
+ * (another name: another certificate, which the first one's CA does not verify). `dir` holds
+ * cert.pem and key.pem.
+ */
+export function selfSigned(name = 'origin'): { cert: string; key: string; dir: string } {
+  const made = certs.get(name);
+  if (made) return made;
   const dir = mkdtempSync(join(tmpdir(), 'onepool-cert-'));
   execFileSync(
     'openssl',
@@ -62,11 +70,13 @@ export function selfSigned(): { cert: string; key: string } {
     ],
     { stdio: 'ignore' },
   );
-  certs = {
+  const pair = {
     cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
     key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    dir,
   };
-  return certs;
+  certs.set(name, pair);
+  return pair;
 }
 
 /** Sends `message` to a fixture process over IPC and resolves with the `field` of its answer. */
@@ -95,7 +105,8 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const plain = kind === 'http' || kind === 'h2c';
-  const tls = plain ? { cert: '', key: '' } : selfSigned();
+  const { cert, key } = plain ? { cert: '', key: '' } : selfSigned();
+  const tls = { cert, key };
   const child = fork(
     new URL('./server-process.mjs', import.meta.url),
     [JSON.stringify({ kind, ...tls, ...options })],
