@@ -137,11 +137,13 @@ export abstract class StreamHead {
   readonly url: string;
   readonly httpVersion: '1.1' | '2';
   readonly connection: ConnectionInfo;
+  /** @internal */
   protected readonly state: StreamState;
   #trailers: Headers | undefined;
   #history: readonly Response[] = [];
   #retries = 0;
 
+  /** @internal made by a face's stream() */
   constructor(state: StreamState) {
     const head = state.head!;
     this.state = state;
