@@ -1,7 +1,7 @@
 /**
  * Cookies on both faces: none on the global clients, a jar per client with `cookies: true` shared by
- * its two faces, every redirect hop read and written, tough-cookie's rules, and a jar that survives
- * a restart through a JSON file.
+ * its two faces, every redirect hop read and written, tough-cookie's rules, origin binding, and a
+ * jar that survives a restart through a JSON file.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,10 +14,16 @@ import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;
+let otherPort: TestServer; // the same host (127.0.0.1), another port
+let tlsServer: TestServer; // the same host over https
 before(async () => {
-  server = await startServer('http');
+  [server, otherPort, tlsServer] = await Promise.all([
+    startServer('http'),
+    startServer('http'),
+    startServer('https'),
+  ]);
 });
-after(() => server.close());
+after(() => Promise.all([server, otherPort, tlsServer].map((s) => s.close())));
 
 const setting = (...lines: string[]) =>
   server.url(`/set-cookie?${lines.map((l) => `c=${encodeURIComponent(l)}`).join('&')}`);
@@ -87,6 +93,33 @@ describe('cookies', () => {
       writeFileSync(file, JSON.stringify(first.cookies!.toJSON()));
       const restarted = face.make({ cookies: CookieJar.deserializeSync(readFileSync(file, 'utf8')) });
       assert.equal(cookieAt(await restarted.get(server.url('/echo'))), 'keep=me');
+    });
+
+    test(`${face.name}: a cookie from a response goes back only to its origin (host-only: scheme and port)`, async () => {
+      const client = face.make({ cookies: true, tls: { ca: tlsServer.cert } });
+      const here = (path: string) => server.url(path);
+      const there = (path: string) => otherPort.url(path);
+      await client.get(
+        setting(
+          'hostonly=1; Path=/',
+          'domain=1; Domain=127.0.0.1; Path=/',
+          // A binding the server sends itself is overruled by the client's own.
+          `forged=1; Path=/; onepool-bound=http:${new URL(otherPort.origin).port}`,
+        ),
+      );
+      await client.get(tlsServer.url(`/set-cookie?c=${encodeURIComponent('fromtls=1; Path=/')}`));
+      assert.equal(cookieAt(await client.get(here('/echo'))), 'hostonly=1; domain=1; forged=1');
+      // another port of the same host: only the Domain cookie (and never the one set over https)
+      assert.equal(cookieAt(await client.get(there('/echo'))), 'domain=1');
+      assert.equal(cookieAt(await client.get(tlsServer.url('/echo'))), 'fromtls=1');
+      // The binding survives a jar saved as JSON and loaded again.
+      const reloaded = face.make({ cookies: CookieJar.fromJSON(JSON.stringify(client.cookies!.toJSON())) });
+      assert.equal(cookieAt(await reloaded.get(there('/echo'))), 'domain=1');
+      assert.equal(cookieAt(await reloaded.get(here('/echo'))), 'hostonly=1; domain=1; forged=1');
+      // A cookie put in the jar by other code has no binding: RFC 6265 host scope.
+      const mine = new CookieJar();
+      mine.setCookieSync('manual=1; Path=/', server.origin);
+      assert.equal(cookieAt(await face.make({ cookies: mine }).get(there('/echo'))), 'manual=1');
     });
 
     test(`${face.name}: an explicit Cookie header and the jar's cookies are both sent`, async () => {

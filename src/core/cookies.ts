@@ -3,6 +3,14 @@
  * The jar is used synchronously (a MemoryCookieStore), in the caller's thread, inside the policy
  * generator: read before every hop, written after every response, redirects included. Both faces
  * of one client share one jar. The global `http` and `httpSync` have none.
+ *
+ * On top of RFC 6265, a cookie the jar receives from a response is bound to the origin that set it,
+ * as Origin-Bound Cookies proposes (draft-amarjotgill-origin-bound-cookies, IETF, 2025): it goes back
+ * only over the scheme it came over, and a host-only cookie (no Domain attribute) only to the port it
+ * came from. RFC 6265 scopes a cookie to a host, so without this a session cookie of
+ * `http://host:8080` would reach every other service on that host. The binding is stored with the
+ * cookie as an attribute tough-cookie keeps (`extensions`), so a jar saved as JSON keeps it;
+ * cookies put in the jar by other code carry none and follow RFC 6265 alone.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +74,7 @@ export function withJarCookies(headers: readonly string[], url: URL, jar: Cookie
   const plain = url.protocol === 'http:';
   const cookies = jar
     .getCookiesSync(url.href)
-    .filter((cookie) => !(plain && cookie.secure))
+    .filter((cookie) => !(plain && cookie.secure) && boundTo(cookie, url))
     .map((cookie) => cookie.cookieString())
     .join('; ');
   if (!cookies) return headers;
@@ -79,5 +87,23 @@ export function withJarCookies(headers: readonly string[], url: URL, jar: Cookie
 
 /** Stores a response's Set-Cookie lines; the ones the rules refuse (Domain=co.uk…) are ignored. */
 export function storeCookies(jar: CookieJar, url: URL, setCookies: readonly string[]): void {
-  for (const line of setCookies) jar.setCookieSync(line, url.href, { ignoreError: true });
+  // Appended last: a server that sends a binding attribute of its own is overruled by this one.
+  const binding = `; ${BOUND}${origin(url)}`;
+  for (const line of setCookies) jar.setCookieSync(line + binding, url.href, { ignoreError: true });
+}
+
+const BOUND = 'onepool-bound=';
+
+/** `scheme:port` of a URL, e.g. `https:443` */
+const origin = (url: URL): string =>
+  `${url.protocol}${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+
+/** Whether an origin-bound cookie may go to `url`: the same scheme, and for a host-only cookie the same port. */
+function boundTo(cookie: ToughCookie.Cookie, url: URL): boolean {
+  const binding = cookie.extensions?.findLast((e) => e.toLowerCase().startsWith(BOUND));
+  if (binding === undefined) return true;
+  const here = origin(url);
+  const there = binding.slice(BOUND.length);
+  if (cookie.hostOnly) return there === here;
+  return there.slice(0, there.indexOf(':') + 1) === url.protocol;
 }
