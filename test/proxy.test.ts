@@ -20,7 +20,10 @@ import {
   DANTE,
   type FakeProxies,
   missing,
+  missingSocksUser,
   type RealProxy,
+  SOCKS_PASSWORD,
+  SOCKS_USER,
   SQUID,
   startDante,
   startFakeProxies,
@@ -326,9 +329,11 @@ describe('through proxies', () => {
 describe('real proxies: squid and dante', () => {
   const skipSquid = missing(SQUID);
   const skipDante = missing(DANTE);
+  const skipSocksAuth = missingSocksUser();
   let squid: RealProxy;
   let squidAuth: RealProxy;
   let dante: RealProxy;
+  let danteAuth: RealProxy;
   let a: TestServer;
   let sa: TestServer;
   let sb: TestServer;
@@ -347,9 +352,10 @@ describe('real proxies: squid and dante', () => {
       squidAuth = await startSquid('bob:pa55word');
     }
     if (!skipDante) dante = await startDante();
+    if (!skipSocksAuth) danteAuth = await startDante({ auth: true });
   });
   after(async () => {
-    await Promise.all([squid, squidAuth, dante, a, sa, sb, h2].map((s) => s?.close()));
+    await Promise.all([squid, squidAuth, dante, danteAuth, a, sa, sb, h2].map((s) => s?.close()));
   });
 
   for (const [face, request] of Object.entries(FACES)) {
@@ -413,6 +419,26 @@ describe('real proxies: squid and dante', () => {
         request('GET', sa.url('/echo'), { proxy: { url: wrong, tls: { ca: squidAuth.cert! } }, tls: { ca } }),
       );
       assert.ok(e2 instanceof ProxyError && e2.status === 407, String(e2));
+    });
+
+    test(`${face}: dante (SOCKS5) with username and password (RFC 1929)`, {
+      skip: skipSocksAuth,
+    }, async () => {
+      const userinfo = `${SOCKS_USER}:${SOCKS_PASSWORD}@`;
+      for (const scheme of ['socks5://', 'socks5h://']) {
+        const proxy = danteAuth.url.replace('socks5://', scheme + userinfo);
+        const rh = await request('GET', a.url(`/echo?da=${face}`), { proxy });
+        assert.equal(echoed(rh).url, `/echo?da=${face}`);
+        const rs = await request('GET', sa.url('/echo?da=2'), { proxy, tls: { ca: sa.cert } });
+        assert.equal(echoed(rs).url, '/echo?da=2');
+      }
+      for (const proxy of [
+        danteAuth.url.replace('socks5://', `socks5://${SOCKS_USER}:nope@`),
+        danteAuth.url,
+      ]) {
+        const error = await failure(() => request('GET', a.url('/echo'), { proxy }));
+        assert.ok(error instanceof ProxyError, String(error));
+      }
     });
 
     test(`${face}: dante (SOCKS5) reaches two origins, http and https`, { skip: skipDante }, async () => {

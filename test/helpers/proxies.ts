@@ -62,7 +62,10 @@ export async function startFakeProxies(options: { auth?: string } = {}): Promise
 /** Why a real-proxy test cannot run here, or undefined when it can. With CI=true a missing binary is a failure. */
 export function missing(binary: string): string | undefined {
   if (existsSync(binary)) return undefined;
-  const reason = `${binary} is not installed (apt-get install squid dante-server; .ci/run does it)`;
+  return skipBecause(`${binary} is not installed (apt-get install squid dante-server; .ci/run does it)`);
+}
+
+function skipBecause(reason: string): string {
   if (process.env.CI === 'true') throw new Error(`CI: ${reason}`);
   console.log(`# skipped: ${reason}`);
   return reason;
@@ -178,8 +181,24 @@ export async function startSquid(auth?: string): Promise<RealProxy> {
   return { url: `http://127.0.0.1:${port}`, httpsUrl: `https://127.0.0.1:${tlsPort}`, cert, close };
 }
 
-/** dante (SOCKS5, no auth) on loopback. */
-export async function startDante(): Promise<RealProxy> {
+/** The system user that .ci/run creates for dante's username method (dante checks system passwords). */
+export const SOCKS_USER = 'onepool-socks';
+export const SOCKS_PASSWORD = 's0cks-pa55';
+
+/** Why the SOCKS5 credentials test cannot run here, or undefined when it can (CI=true: a failure). */
+export function missingSocksUser(): string | undefined {
+  const absent = missing(DANTE);
+  if (absent) return absent;
+  try {
+    execFileSync('id', [SOCKS_USER], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return skipBecause(`no system user ${SOCKS_USER} for dante's username method (.ci/run creates it)`);
+  }
+}
+
+/** dante (SOCKS5) on loopback; with `auth`, only the username method (RFC 1929) is accepted. */
+export async function startDante(options: { auth?: boolean } = {}): Promise<RealProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'onepool-dante-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
@@ -188,7 +207,7 @@ export async function startDante(): Promise<RealProxy> {
     `internal: 127.0.0.1 port = ${port}`,
     'external: 127.0.0.1',
     'clientmethod: none',
-    'socksmethod: none',
+    `socksmethod: ${options.auth ? 'username' : 'none'}`,
     'user.privileged: root',
     'user.unprivileged: nobody',
     'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }',
