@@ -147,7 +147,10 @@ async function runBlock(client, url, { concurrency = 1, ms, max, expect, after }
 }
 
 // A scenario: warm each client once (connections counted, times not), then CFG.blocks rounds of one block per
-// client, starting each round at a different client. GC runs before every block.
+// client, starting each round at a different client. No forced GC between blocks: a forced full GC
+// shrinks the caller's young generation, which then costs a client that allocates on the caller's
+// thread 35-40 % of its speed in the next block (undici direct: 34 -> 46 us of CPU per request at 64
+// concurrent), while onepool, which allocates mostly in its worker's heap, keeps its speed.
 async function scenario(sc) {
   console.log(`\n## ${sc.title}`);
   const url = `${sc.base}${sc.path}`;
@@ -166,7 +169,6 @@ async function scenario(sc) {
     if (rec.error) return;
     const c = rec.c;
     const max = c.slow ? (timed ? CFG.slowPerBlock : 2) : MAX_PER_BLOCK;
-    globalThis.gc?.();
     const before = await counts();
     try {
       const blockMs = c.slow ? Math.max(ms, 4000) : ms;
@@ -495,7 +497,10 @@ const md = [
   '',
   para(
     'Method: the clients of a scenario run in round-robin blocks in one process (each round starts at',
-    'the next client, GC before each block), so drift affects all alike. req/s = requests timed / time',
+    'the next client), so drift affects all alike. No GC is forced between blocks (a forced full GC',
+    "shrinks the caller's young generation and slowed undici direct by 35-40 % in the next block, an",
+    "artifact in onepool's favour that earlier versions of this bench had). req/s = requests timed / time",
+
     "spent in that client's blocks. p50/p99 are per request (`process.hrtime.bigint()` around one call",
     "that reads the whole body). CPU/req is the client process's CPU time (`process.cpuUsage()`: all its",
     "threads, onepool's pool worker included, but not child processes, so it undercounts sync-request and",
