@@ -1,0 +1,79 @@
+// A two-client check: onepool http against undici direct, nothing else loaded, alternating 1 s
+// blocks, CPU per request from process.cpuUsage() (the pool worker included). It shows the artifact
+// that a forced GC before each block created in earlier versions of run.mjs:
+//   taskset -c 0 node bench/two-clients.mjs                       # as run.mjs measures now
+//   taskset -c 0 node --expose-gc bench/two-clients.mjs --force-gc # a full GC before every block
+// Options: --concurrency N (default 64), --rounds N (default 6, the first is a warm-up).
+// The server runs in a child process pinned to CPU 1 when taskset exists.
+import { execFileSync, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+
+const { values } = parseArgs({
+  options: {
+    'force-gc': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '6' },
+    server: { type: 'boolean', default: false },
+  },
+});
+
+if (values.server) {
+  const { createServer } = await import('node:http');
+  const body = Buffer.from(JSON.stringify({ ok: true, msg: 'hello from the bench server', n: 42 }));
+  const server = createServer({ keepAliveTimeout: 60_000 }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  process.on('disconnect', () => process.exit(0));
+} else {
+  const onepool = await import(new URL('../dist/index.js', import.meta.url).href);
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: [] });
+  const port = await new Promise((resolve) => child.once('message', resolve));
+  try {
+    execFileSync('taskset', ['-a', '-pc', '1', String(child.pid)], { stdio: 'ignore' });
+  } catch {
+    console.log('(server not pinned: taskset failed)');
+  }
+  const url = `http://127.0.0.1:${port}/`;
+  const dispatcher = new Agent({ connections: 16 }); // onepool's default per origin
+  const clients = {
+    'onepool http': async () => (await onepool.http.get(url)).bytes().length,
+    'undici direct': async () => {
+      const { body } = await request(url, { dispatcher });
+      return (await body.arrayBuffer()).byteLength;
+    },
+  };
+  const totals = Object.fromEntries(Object.keys(clients).map((name) => [name, { n: 0, ms: 0, cpu: 0 }]));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [name, get] of Object.entries(clients)) {
+      if (values['force-gc']) globalThis.gc();
+      let n = 0;
+      const start = performance.now();
+      const end = start + 1000;
+      const cpu0 = process.cpuUsage();
+      const loop = async () => {
+        while (performance.now() < end) {
+          await get();
+          n++;
+        }
+      };
+      await Promise.all(Array.from({ length: Number(values.concurrency) }, loop));
+      const cpu = process.cpuUsage(cpu0);
+      if (round === 0) continue;
+      const t = totals[name];
+      t.n += n;
+      t.ms += performance.now() - start;
+      t.cpu += cpu.user + cpu.system;
+    }
+  }
+  for (const [name, t] of Object.entries(totals))
+    console.log(`${name}: ${Math.round((t.n / t.ms) * 1000)} req/s, ${(t.cpu / t.n).toFixed(1)} µs CPU/req`);
+  const rate = (t) => t.n / t.ms;
+  console.log(`ratio: ${(rate(totals['onepool http']) / rate(totals['undici direct'])).toFixed(2)}×`);
+  child.kill();
+  await dispatcher.close();
+  process.exit(0);
+}
