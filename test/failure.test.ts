@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { __testing, http, httpSync, ReadTimeoutError, WorkerCrashedError } from 'onepool';
+import { http, httpSync, ReadTimeoutError, WorkerCrashedError } from 'onepool';
+import { settledAt, syncCallThroughCrash } from './helpers/crash.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;
@@ -21,22 +22,13 @@ for (const how of ['exit', 'throw'] as const) {
     const pendingAsync = Array.from({ length: 5 }, () =>
       http.get(server.url('/hang'), { timeout: { read: 60_000 } }),
     );
-    const settled = pendingAsync.map((p) =>
-      p.then(
-        () => ({ error: undefined, at: Date.now() }),
-        (error: unknown) => ({ error, at: Date.now() }),
-      ),
-    );
-    const crashAt = Date.now() + 300;
-    // The worker kills itself on a timer while this thread is blocked in the sync call below.
-    __testing.crashWorker(how, 300);
-    let syncError: unknown;
-    try {
-      httpSync.get(server.url('/hang'), { timeout: { read: 60_000 } });
-    } catch (error) {
-      syncError = error;
-    }
-    const syncAt = Date.now();
+    const settled = pendingAsync.map(settledAt);
+    // The worker kills itself on a timer while this thread is blocked in a sync call.
+    const {
+      error: syncError,
+      crashAt,
+      returnedAt: syncAt,
+    } = syncCallThroughCrash(server.url('/hang'), how, 300);
     assert.ok(syncError instanceof WorkerCrashedError, `sync call got ${String(syncError)}`);
     assert.equal((syncError as WorkerCrashedError).code, 'ONEPOOL_ERR_WORKER_CRASHED');
     assert.ok(syncAt - crashAt < 1000, `sync caller woke ${syncAt - crashAt} ms after the crash`);

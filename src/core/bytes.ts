@@ -12,3 +12,19 @@ export function exactBytes(bytes: Uint8Array): Uint8Array {
     !(bytes.buffer instanceof SharedArrayBuffer);
   return whole ? bytes : new Uint8Array(bytes);
 }
+
+/**
+ * `chunks` joined into one exact buffer of its own (`size` = their total length), which can then be
+ * moved to the other thread. Never Buffer.concat: the chunks may be views into a socket's read
+ * buffer, and Buffer.concat takes small results from Node's 8 KiB pool, whose whole slab
+ * structured clone would then copy (and the receiver keep).
+ */
+export function joinExact(chunks: readonly Uint8Array[], size: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

@@ -130,6 +130,24 @@ function* hookedRequest(
   return fromHookRequest(request, name === 'beforeRequest' && returned ? (returned as HookRequest) : plain);
 }
 
+/** Before a retry: the beforeRetry hooks, told why (`cause`), then the wait. Returns the request to send again. */
+function* backOff(
+  cfg: PolicyConfig,
+  request: PreparedRequest,
+  retries: number,
+  wait: number,
+  cause: { error: unknown } | { response: Response | StreamHead },
+): Generator<Op, PreparedRequest, unknown> {
+  const next = yield* hookedRequest(cfg, 'beforeRetry', request, (plain) => ({
+    request: plain,
+    retryCount: retries,
+    delay: wait,
+    ...cause,
+  }));
+  yield { kind: 'sleep', ms: wait };
+  return next;
+}
+
 function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): void {
   const info = { method: request.method, url: request.url.href };
   if (cfg.signal?.aborted)
@@ -204,13 +222,7 @@ function* attempts(
       }
       const wait = request.replayable ? retryAfterError(error, request.method, retries, cfg.retry) : null;
       if (wait === null || Date.now() + wait >= deadline) throw staleError(error, request.method, cfg.retry);
-      request = yield* hookedRequest(cfg, 'beforeRetry', request, (plain) => ({
-        request: plain,
-        retryCount: retries,
-        delay: wait,
-        error,
-      }));
-      yield { kind: 'sleep', ms: wait };
+      request = yield* backOff(cfg, request, retries, wait, { error });
       retries++;
       continue;
     }
@@ -236,13 +248,7 @@ function* attempts(
     const wait = request.replayable ? retryAfterResponse(seen, request.method, retries, cfg.retry) : null;
     if (wait !== null && Date.now() + wait < deadline) {
       discard();
-      request = yield* hookedRequest(cfg, 'beforeRetry', request, (plain) => ({
-        request: plain,
-        retryCount: retries,
-        delay: wait,
-        response,
-      }));
-      yield { kind: 'sleep', ms: wait };
+      request = yield* backOff(cfg, request, retries, wait, { response });
       retries++;
       continue;
     }

@@ -7,6 +7,7 @@
  * onData, onComplete, onError), the form its Client drives natively: raw header buffers, no
  * stream objects, no wrapping.
  */
+import { joinExact } from '../core/bytes.js';
 import type { WireError } from '../core/errors.js';
 import type { WireRequest } from '../core/protocol.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
@@ -93,16 +94,9 @@ class Exchange extends BaseExchange {
   #respond(): void {
     if (this.#done) return;
     this.#finish();
-    // An exact buffer of our own, never a view: undici's chunks may be views into a socket's read
-    // buffer, and Buffer.concat would take small bodies from Node's 8 KiB pool, whose whole slab
-    // structured clone would then copy (and the caller keep). Moved, not cloned, above 1 KiB.
-    const body = Buffer.allocUnsafeSlow(this.#size);
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      body.set(chunk, at);
-      at += chunk.byteLength;
-    }
+    const body = joinExact(this.#chunks, this.#size);
     this.#chunks = [];
+    // Moved, not cloned, above 1 KiB.
     const move = body.byteLength >= 1024;
     this.reply(
       {

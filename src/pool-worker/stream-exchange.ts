@@ -12,6 +12,7 @@
  * A cancelled HTTP/1.1 response is drained when little of it is left (the connection is kept);
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
  */
+import { joinExact } from '../core/bytes.js';
 import type { WireError } from '../core/errors.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
@@ -141,12 +142,7 @@ class StreamExchange extends BaseExchange {
   /** One copy into an ArrayBuffer of our own, which is then moved (not cloned) to the caller. */
   #flush(): void {
     if (this.#silent || this.#pendingBytes === 0) return;
-    const out = Buffer.allocUnsafeSlow(this.#pendingBytes);
-    let at = 0;
-    for (const c of this.#pending) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
+    const out = joinExact(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#unacked += out.byteLength;

@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { __testing, http, httpSync, WorkerCrashedError } from 'onepool';
+import { http, httpSync, WorkerCrashedError } from 'onepool';
+import { settledAt, syncCallThroughCrash } from '../helpers/crash.ts';
 import { startServer, type TestServer } from '../helpers/servers.ts';
 
 const ROUNDS = 20;
@@ -26,24 +27,16 @@ test(`worker death with ${IN_FLIGHT} async and 1 sync exchange in flight, ${ROUN
     let unsettled = IN_FLIGHT;
     const settled = Array.from({ length: IN_FLIGHT }, (_, i) =>
       // Half wait on a server that never answers, half are queued behind the pool's connection limit.
-      http
-        .get(server.url(i % 2 ? '/hang' : '/slow?ms=60000'), { timeout: { read: 60_000 } })
-        .then(
-          () => ({ error: undefined as unknown, at: Date.now() }),
-          (error: unknown) => ({ error, at: Date.now() }),
-        )
-        .finally(() => unsettled--),
+      settledAt(
+        http.get(server.url(i % 2 ? '/hang' : '/slow?ms=60000'), { timeout: { read: 60_000 } }),
+      ).finally(() => unsettled--),
     );
     const how = round % 2 ? 'throw' : 'exit';
-    const crashAt = Date.now() + CRASH_AFTER_MS;
-    __testing.crashWorker(how, CRASH_AFTER_MS);
-    let syncError: unknown;
-    try {
-      httpSync.get(server.url('/hang'), { timeout: { read: 60_000 } });
-    } catch (error) {
-      syncError = error;
-    }
-    const syncAt = Date.now();
+    const {
+      error: syncError,
+      crashAt,
+      returnedAt: syncAt,
+    } = syncCallThroughCrash(server.url('/hang'), how, CRASH_AFTER_MS);
     assert.ok(
       syncError instanceof WorkerCrashedError,
       `round ${round} (${how}): sync call got ${String(syncError)}`,
