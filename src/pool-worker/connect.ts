@@ -2,7 +2,7 @@
  * Opening one socket for a pool key: TCP, or TLS with the key's settings and an ALPN offer. Used for
  * HTTP/2 connections and for the first connection to an https origin, whose ALPN answer decides
  * whether the key runs on HTTP/2 or on undici's HTTP/1.1 (which opens its own later connections
- * through the same settings, see pool.ts).
+ * through the same settings, see route.ts).
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';

@@ -13,17 +13,10 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
+import { type Connection, connectingNow, finished, started, type Tracked } from './accounting.js';
 import { dispatchExchange } from './dispatch.js';
-import {
-  type Connection,
-  connectingNow,
-  entryFor,
-  finished,
-  type KeyEntry,
-  poolById,
-  started,
-  type Tracked,
-} from './pool.js';
+import { entryFor, poolById } from './registry.js';
+import type { KeyEntry } from './route.js';
 
 export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
 

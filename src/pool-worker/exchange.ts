@@ -10,10 +10,10 @@
 import { joinExact } from '../core/bytes.js';
 import type { WireError } from '../core/errors.js';
 import type { WireRequest } from '../core/protocol.js';
+import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
-import { connectionInfo } from './pool.js';
 
 export type { Reply } from './exchange-base.js';
 

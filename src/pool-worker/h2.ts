@@ -22,7 +22,9 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { attach, type Connection, detach, type Handler, type KeyEntry, poolError } from './pool.js';
+import { attach, type Connection, detach, type Handler, type KeyAccount } from './accounting.js';
+import type { LimitedPool } from './limits.js';
+import { poolError } from './pool-error.js';
 
 // Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
 const STREAM_WINDOW = 256 * 1024;
@@ -35,6 +37,14 @@ const PROBE_MS = 1000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/** What HTTP/2 needs of its pool key (route.ts): its accounting, its pool, and sockets to its origin. */
+export interface H2Key extends KeyAccount {
+  readonly url: URL;
+  readonly pool: LimitedPool;
+  /** a socket to the origin, TLS done with ALPN `alpn` offered */
+  openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void;
+}
 
 interface Pending {
   options: Dispatcher.DispatchOptions;
@@ -58,12 +68,12 @@ interface Session {
 }
 
 export class H2Origin {
-  readonly #entry: KeyEntry;
+  readonly #entry: H2Key;
   readonly #queue: Pending[] = [];
   readonly #sessions = new Set<Session>();
   #connecting = false;
 
-  constructor(entry: KeyEntry) {
+  constructor(entry: H2Key) {
     this.#entry = entry;
   }
 
@@ -100,7 +110,7 @@ export class H2Origin {
       this.#connecting = false;
       for (const p of this.#queue.splice(0)) p.handler.onError?.(error);
     };
-    entry.pool.acquire((release) => {
+    entry.pool.limits.acquire((release) => {
       entry.openSocket(['h2'], (error, socket) => {
         if (error || !socket) {
           release();

@@ -15,10 +15,10 @@
 import { joinExact } from '../core/bytes.js';
 import type { WireError } from '../core/errors.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
-import { connectionInfo } from './pool.js';
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;

@@ -24,7 +24,7 @@ import {
 } from '../core/protocol.js';
 import { feedUpload, releaseUpload } from './dispatch.js';
 import { cancelExchange, startExchange } from './exchange.js';
-import { closePool, configurePool, poolStats } from './pool.js';
+import { closePool, configurePool, poolStats } from './registry.js';
 import { cancelStream, creditStream, startStream } from './stream-exchange.js';
 
 const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;

@@ -1,0 +1,206 @@
+/**
+ * Routing for one pool key (pool id + origin + transport configuration): which protocol and which
+ * dispatcher carry its exchanges. Runs in the pool worker only.
+ *
+ * Protocols. An https key starts by opening one socket itself with ALPN `h2, http/1.1`. If the
+ * server picks h2, the key runs on node:http2 (h2.ts); otherwise on an undici Pool restricted to
+ * HTTP/1.1 (pipelining 1), which is handed that first socket. Why not undici's own HTTP/2: in
+ * undici 7 a GOAWAY fails every in-flight stream (even those the server will finish), the peer's
+ * SETTINGS_MAX_CONCURRENT_STREAMS is not gated on, REFUSED_STREAM is not replayed and `pipelining`
+ * is one number for both protocols (README, "The pool", design notes).
+ *
+ * Every connection a key opens first takes a slot of its pool (limits.ts), and is counted by the
+ * key's accounting (accounting.ts), which this class extends.
+ */
+import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import type { WireProxy } from '../core/proxy.js';
+import type { TransportConfig } from '../core/transport-key.js';
+import { type Handler, KeyAccount } from './accounting.js';
+import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
+import { H2Origin } from './h2.js';
+import type { LimitedPool } from './limits.js';
+import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
+import { buildConnector, type Connector, Pool } from './undici.js';
+
+interface Parked {
+  options: Dispatcher.DispatchOptions;
+  handler: Handler;
+}
+
+export class KeyEntry extends KeyAccount {
+  readonly url: URL;
+  readonly pool: LimitedPool;
+  readonly transport: TransportConfig | undefined;
+  /** the proxy of this key; undefined for direct connections */
+  readonly proxy: WireProxy | undefined;
+  #forward: Pick<Dispatcher, 'dispatch'> | undefined;
+  /** 'probe': an https key whose protocol the server has not told yet */
+  mode: 'probe' | 'h1' | 'h2';
+  #h1: Pool | undefined;
+  #h2: H2Origin | undefined;
+  /** exchanges waiting for the first connection's ALPN answer */
+  #parked: Parked[] = [];
+  #probing = false;
+  /** the probe's socket when the server chose HTTP/1.1, handed to undici's first connect */
+  #spare: Socket | undefined;
+
+  constructor(
+    key: string,
+    origin: string,
+    transport: TransportConfig | undefined,
+    pool: LimitedPool,
+    proxy?: WireProxy,
+  ) {
+    super(key, origin, pool.limits);
+    this.url = new URL(origin);
+    this.pool = pool;
+    this.transport = transport;
+    this.proxy = proxy;
+    const http2 = transport?.http2 ?? true;
+    if (http2 === 'prior-knowledge') this.mode = 'h2';
+    else if (http2 === false || this.url.protocol === 'http:') this.mode = 'h1';
+    else this.mode = 'probe';
+  }
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Handler): void {
+    if (this.proxy && forwards(this.origin, this.proxy))
+      return void this.#forwarder().dispatch(options, handler);
+    if (this.mode === 'h1') this.#undici().dispatch(options, handler);
+    else if (this.mode === 'h2') this.#http2().dispatch(options, handler);
+    else {
+      this.#parked.push({ options, handler });
+      this.#probe();
+    }
+  }
+
+  #probe(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    const failParked = (error: Error) => {
+      this.#probing = false;
+      for (const { handler } of this.#parked.splice(0)) handler.onError?.(error);
+    };
+    this.pool.limits.acquire((release) => {
+      this.openSocket(['h2', 'http/1.1'], (error, socket) => {
+        if (error || !socket) {
+          release();
+          return failParked(error ?? new Error('no socket'));
+        }
+        this.#probing = false;
+        if ((socket as Socket & { alpnProtocol?: string | false }).alpnProtocol === 'h2') {
+          this.mode = 'h2';
+          this.#http2().adopt(socket, release);
+        } else {
+          this.mode = 'h1';
+          this.adoptH1(socket, release);
+          this.#spare = socket;
+          // Not taken by undici (every parked exchange was cancelled): closed like any idle connection.
+          setTimeout(() => {
+            if (this.#spare === socket) {
+              this.#spare = undefined;
+              socket.destroy();
+            }
+          }, this.pool.options.keepAliveTimeout).unref();
+        }
+        for (const { options, handler } of this.#parked.splice(0)) this.dispatch(options, handler);
+      });
+    }, failParked);
+  }
+
+  /** A socket to the origin (through the key's proxy when it has one), TLS done, ALPN offered. */
+  openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void {
+    if (!this.proxy) {
+      openSocket(this.url, this.transport, alpn, callback);
+      return;
+    }
+    const connect = tunnelConnector(this.proxy, tlsOptions(this.transport), alpn, SOCKET_CONNECT_TIMEOUT);
+    const { hostname, protocol, port } = this.url;
+    connect(
+      { hostname, host: this.url.host, protocol, port, servername: undefined } as never,
+      ((error: Error | null, socket: Socket | null) => callback(error, socket ?? undefined)) as never,
+    );
+  }
+
+  /**
+   * A connector whose sockets hold a slot of the pool's connection cap while they are open (waiting
+   * for one under maxConnections), and are adopted as HTTP/1.1 connections of this key.
+   */
+  #adopting(base: Connector): Connector {
+    return (options, callback) => {
+      const cb = callback as (e: Error | null, s: Socket | null) => void;
+      this.pool.limits.acquire(
+        (release) =>
+          base(options, (error, socket) => {
+            if (error || !socket) {
+              release();
+              return cb(error ?? new Error('no socket'), null);
+            }
+            this.adoptH1(socket as Socket, release);
+            cb(null, socket as Socket);
+          }),
+        (error) => cb(error, null),
+      );
+    };
+  }
+
+  /** Plain-http exchanges through an http(s) proxy: absolute-form requests on connections to the proxy. */
+  #forwarder(): Pick<Dispatcher, 'dispatch'> {
+    if (this.#forward) return this.#forward;
+    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    this.#forward = forwardDispatcher(this.origin, this.proxy!, (base) => this.#adopting(base), {
+      connections: connectionsPerOrigin,
+      keepAliveTimeout,
+      timeout: SOCKET_CONNECT_TIMEOUT,
+    });
+    return this.#forward;
+  }
+
+  #undici(): Pool {
+    if (this.#h1) return this.#h1;
+    const base = this.proxy
+      ? tunnelConnector(this.proxy, tlsOptions(this.transport), ['http/1.1'], SOCKET_CONNECT_TIMEOUT)
+      : buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
+    const localAddress = this.transport?.localAddress;
+    const adopting = this.#adopting(
+      localAddress ? (options, callback) => base({ ...options, localAddress }, callback) : base,
+    );
+    const connect: Connector = (options, callback) => {
+      const spare = this.#spare;
+      this.#spare = undefined;
+      // Asynchronously, as undici expects of a connector (it is called from inside undici's resume loop).
+      if (spare && !spare.destroyed)
+        return process.nextTick(callback as (e: null, s: Socket) => void, null, spare);
+      adopting(options, callback);
+    };
+    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    this.#h1 = new Pool(this.origin, {
+      connect,
+      connections: connectionsPerOrigin,
+      pipelining: 1,
+      keepAliveTimeout,
+      // A server's Keep-Alive hint may shorten the idle time, never lengthen it past ours.
+      keepAliveMaxTimeout: keepAliveTimeout,
+    });
+    return this.#h1;
+  }
+
+  #http2(): H2Origin {
+    this.#h2 ??= new H2Origin(this);
+    return this.#h2;
+  }
+
+  /** New undici settings apply to new exchanges; the old dispatcher finishes its own and closes. */
+  reconfigure(undiciChanged: boolean): void {
+    if (undiciChanged && this.#h1) {
+      this.#h1.close().catch(() => {});
+      this.#h1 = undefined;
+    }
+    this.#h2?.pump();
+  }
+
+  async close(): Promise<void> {
+    this.#spare?.destroy();
+    await Promise.all([this.#h1?.close().catch(() => {}), this.#h2?.close()]);
+  }
+}
