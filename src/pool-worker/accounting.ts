@@ -9,7 +9,6 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
 import type { WireConnection } from '../core/protocol.js';
 import type { KeyStats } from '../core/stats.js';
 
@@ -32,9 +31,6 @@ export interface Tracked {
   /** whether an earlier exchange had used `connection` when this one started on it */
   reused: boolean;
 }
-
-/** An exchange's handler as the dispatchers drive it: undici's callback form, plus accounting. */
-export type Handler = Dispatcher.DispatchHandler & Tracked;
 
 /** Told when a connection has nothing in flight any more: it may be closed to make room (limits.ts). */
 interface RoomCheck {

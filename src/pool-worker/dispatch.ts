@@ -6,14 +6,35 @@
  * exchange.
  */
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
-import type { Dispatcher } from 'undici';
 import { PROGRESS_INTERVAL_MS } from '../core/progress.js';
 import type { FromWorker, WirePart, WireRequest } from '../core/protocol.js';
+import type { ExchangeSink } from './sink.js';
 import { undiciFetchClasses } from './undici.js';
 
 type Reply = (message: FromWorker) => void;
-type Handler = Dispatcher.DispatchHandler & { onError(error: Error): void };
 type BodySource = AsyncIterable<Uint8Array>;
+
+/**
+ * One request as the drivers send it: h2.ts reads it, and the HTTP/1.1 path hands the same object
+ * to undici as its dispatch options (the fields are named and shaped as undici's are).
+ */
+export interface OutgoingRequest {
+  origin: string;
+  path: string;
+  method: string;
+  /** flat [name, value, ...] */
+  headers: string[];
+  /** bytes as they came; a file, a pulled upload, multipart or a metered body as an async iterable */
+  body: string | Uint8Array | BodySource | null;
+  /** undici's own timers, a backstop only (ms; 0 disables) */
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+/** Something that carries requests to their origin, delivering the events to the sink. */
+export interface Driver {
+  dispatch(request: OutgoingRequest, sink: ExchangeSink): void;
+}
 
 /** Pulled uploads waiting for their next chunk from the caller, by exchange id. */
 const pulls = new Map<number, Pull>();
@@ -142,33 +163,28 @@ function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
   });
 }
 
-/** Dispatches `req` on `dispatcher`; any failure before undici takes it goes to `handler.onError`. */
-export function dispatchExchange<H extends Handler>(
-  dispatcher: { dispatch(options: Dispatcher.DispatchOptions, handler: NoInfer<H>): void },
-  req: WireRequest,
-  reply: Reply,
-  handler: H,
-): void {
+/** Dispatches `req` on `driver`; any failure before the driver takes it goes to `sink.error`. */
+export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: ExchangeSink): void {
   const go = (body: Body) =>
-    dispatcher.dispatch(
+    driver.dispatch(
       {
         origin: req.origin,
         path: req.path,
-        method: req.method as 'GET',
+        method: req.method,
         headers: body.headers,
-        body: body.body as Dispatcher.DispatchOptions['body'],
+        body: body.body,
         // Both exchange kinds run their own exact read timer; undici's coarse ones (~500 ms ticks)
         // stay only as a backstop.
         headersTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
         bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
       },
-      handler,
+      sink,
     );
   try {
     const body = requestBody(req, reply);
-    if (body instanceof Promise) body.then(go).catch((error: Error) => handler.onError(error));
+    if (body instanceof Promise) body.then(go).catch((error: Error) => sink.error(error));
     else go(body);
   } catch (error) {
-    handler.onError(error as Error);
+    sink.error(error as Error);
   }
 }

@@ -1,7 +1,6 @@
 /**
  * What the buffered exchange (exchange.ts) and the streamed one (stream-exchange.ts) share: both
- * are undici dispatch handlers in the callback form (onConnect, onHeaders, onData, onComplete,
- * onError), the form undici's Client drives natively, and both
+ * are sinks of their driver's events (sink.ts), and both
  * - time out getting a connection (timeout.connect covers waiting for a free one too);
  * - run their own read timer (timeout.read, without a byte from the server): undici 7's timers tick
  *   in ~500 ms steps, so a 200 ms read timeout would fire after about a second; undici's stay as a
@@ -13,21 +12,15 @@
 import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
-import { type Connection, connectingNow, finished, started, type Tracked } from './accounting.js';
+import { finished, started } from './accounting.js';
 import { dispatchExchange } from './dispatch.js';
 import { entryFor, poolById } from './registry.js';
 import type { KeyEntry } from './route.js';
+import { ExchangeSink } from './sink.js';
 
 export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
 
-const latin1 = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('latin1'));
-
-/** undici's raw headers (or trailers) as the flat [name, value, ...] strings the protocol carries. */
-export const headerList = (raw: (Buffer | string)[] | null | undefined): string[] => (raw ?? []).map(latin1);
-
-export abstract class BaseExchange implements Tracked {
-  connection: Connection | undefined;
-  reused = false;
+export abstract class BaseExchange extends ExchangeSink {
   protected readonly req: WireRequest;
   protected readonly entry: KeyEntry;
   protected readonly reply: Reply;
@@ -35,13 +28,12 @@ export abstract class BaseExchange implements Tracked {
   protected responseStarted = false;
   /** the final response's status, 0 before it */
   protected status = 0;
-  #abort: ((reason: Error) => void) | undefined;
-  #failure: Error | undefined;
   #accounted = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
 
   constructor(req: WireRequest, entry: KeyEntry, reply: Reply) {
+    super();
     this.req = req;
     this.entry = entry;
     this.reply = reply;
@@ -56,26 +48,10 @@ export abstract class BaseExchange implements Tracked {
     }
   }
 
-  /** Ends the exchange with `error` (sent to the caller unless it has gone) and aborts it in undici. */
+  /** Ends the exchange with `error` (sent to the caller unless it has gone) and aborts it in its driver. */
   protected abstract fail(error: WireError): void;
 
-  abstract onHeaders(
-    status: number,
-    raw: (Buffer | string)[],
-    resume: () => void,
-    statusText: string,
-  ): boolean;
-  abstract onData(chunk: Buffer): boolean;
-  abstract onComplete(trailers: (Buffer | string)[] | null): void;
-  abstract onError(error: Error): void;
-
-  onConnect(abort: (reason: Error) => void): void {
-    this.#abort = abort;
-    if (this.#failure) {
-      abort(this.#failure);
-      return;
-    }
-    connectingNow(this);
+  protected onStart(): void {
     this.startReadTimer();
   }
 
@@ -98,12 +74,6 @@ export abstract class BaseExchange implements Tracked {
   protected stopReadTimer(): void {
     clearTimeout(this.#readTimer);
     this.#readTimer = undefined;
-  }
-
-  /** Aborts the exchange in undici now, or as soon as it gets a connection. */
-  protected abortNow(reason: Error): void {
-    this.#failure = reason;
-    this.#abort?.(reason);
   }
 
   protected replyError(error: WireError): void {
@@ -151,5 +121,5 @@ export function startOnPool<E extends BaseExchange>(
   const exchange = make(entry);
   running.set(req.id, exchange);
   started(entry);
-  dispatchExchange<E>(entry, req, reply, exchange);
+  dispatchExchange(entry, req, reply, exchange);
 }

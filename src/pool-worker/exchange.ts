@@ -3,9 +3,8 @@
  * back: the response (status, raw headers, whole body) or an error. The worker is a round-tripper:
  * it never looks at status codes, redirects, cookies or auth.
  *
- * This is an undici dispatch handler in undici's original callback form (onConnect, onHeaders,
- * onData, onComplete, onError), the form its Client drives natively: raw header buffers, no
- * stream objects, no wrapping.
+ * It is the sink of its driver's events (sink.ts): head, body chunks, then the end or an error, in
+ * that order.
  */
 import { joinExact } from '../core/bytes.js';
 import type { WireError } from '../core/errors.js';
@@ -13,7 +12,7 @@ import type { WireRequest } from '../core/protocol.js';
 import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
-import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
+import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
 export type { Reply } from './exchange-base.js';
 
@@ -26,8 +25,6 @@ class Exchange extends BaseExchange {
   #chunks: Buffer[] = [];
   #size = 0;
   #decoder: BodyDecoder | undefined;
-  /** body chunks that arrived before the headers (seen on the HTTP/2 path), held for the decoder */
-  #early: Buffer[] | undefined;
 
   /** Stops the exchange without a reply (its caller has gone). */
   cancel(): void {
@@ -51,18 +48,16 @@ class Exchange extends BaseExchange {
     this.settle();
   }
 
-  onHeaders(status: number, raw: (Buffer | string)[], _resume: () => void, statusText: string): boolean {
-    if (!this.headStarted(status)) return true;
-    this.#statusText = statusText ?? '';
-    this.#headers = headerList(raw);
+  protected onHead(status: number, statusText: string, headers: string[]): void {
+    if (!this.headStarted(status)) return;
+    this.#statusText = statusText;
+    this.#headers = headers;
     this.#decoder = bodyDecoder(
-      this.#headers,
+      headers,
       this.req,
       (chunk) => this.#collect(chunk),
       (e) => this.fail(e),
     );
-    if (this.#early) for (const chunk of this.#early.splice(0)) this.#decoder.write(chunk);
-    return true;
   }
 
   #collect(chunk: Buffer): void {
@@ -70,25 +65,18 @@ class Exchange extends BaseExchange {
     this.#size += chunk.length;
   }
 
-  onData(chunk: Buffer): boolean {
+  protected onData(chunk: Buffer): boolean {
     this.startReadTimer();
-    if (this.#decoder) this.#decoder.write(chunk);
-    else if (this.#early) this.#early.push(chunk);
-    else this.#early = [chunk];
+    // The final head came first (sink.ts), and made the decoder.
+    this.#decoder!.write(chunk);
     return true;
   }
 
-  onComplete(): void {
+  protected onEnd(): void {
     if (this.#done) return;
     // Every byte is in: what remains is decoding, which the read timeout does not cover.
     this.stopReadTimer();
-    if (!this.#decoder) {
-      // No final headers came through onHeaders: pass whatever arrived through as it is.
-      for (const chunk of this.#early ?? []) this.#collect(chunk);
-      this.#respond();
-      return;
-    }
-    this.#decoder.end(() => this.#respond());
+    this.#decoder!.end(() => this.#respond());
   }
 
   #respond(): void {
@@ -113,7 +101,7 @@ class Exchange extends BaseExchange {
     );
   }
 
-  onError(error: Error): void {
+  protected onError(error: Error): void {
     if (this.#done) return;
     // undici 7 checks Content-Length on a 304 as if a body followed (it exempts only HEAD); a 304
     // has no body by definition (RFC 9110 §15.4.5), so an empty 304 is a complete response. The
@@ -123,7 +111,7 @@ class Exchange extends BaseExchange {
       this.#size === 0 &&
       (error as NodeJS.ErrnoException).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
     ) {
-      this.onComplete();
+      this.onEnd();
       return;
     }
     this.#finish();

@@ -3,11 +3,11 @@
  * streams gated by the server's SETTINGS_MAX_CONCURRENT_STREAMS and the pool's own cap (exchanges
  * beyond both wait here, in order). A new connection is opened when the current one goes away.
  *
- * It drives the same undici-style handler as the HTTP/1.1 path (onConnect, onHeaders, onData,
- * onComplete, onError), so an exchange does not know which protocol carried it.
+ * It drives the exchange's sink (sink.ts), as the HTTP/1.1 path does through its undici adapter, so
+ * an exchange does not know which protocol carried it.
  *
  * Streams the server did not process are replayed once on a new connection, before any byte of
- * them reached the handler:
+ * them reached the exchange:
  * - REFUSED_STREAM (RFC 9113 §8.7: not processed), any method;
  * - above a GOAWAY's last stream id: idempotent methods only; others fail with NotProcessedError
  *   (retryable: the server says it did not process them, but the caller decides).
@@ -21,10 +21,11 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
-import { attach, type Connection, detach, type Handler, type KeyAccount } from './accounting.js';
+import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
+import type { Driver, OutgoingRequest } from './dispatch.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
+import { type ExchangeSink, NO_FIELDS } from './sink.js';
 
 // Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
 const STREAM_WINDOW = 256 * 1024;
@@ -47,8 +48,8 @@ export interface H2Key extends KeyAccount {
 }
 
 interface Pending {
-  options: Dispatcher.DispatchOptions;
-  handler: Handler;
+  request: OutgoingRequest;
+  sink: ExchangeSink;
   replays: number;
 }
 
@@ -67,7 +68,7 @@ interface Session {
   probing: boolean;
 }
 
-export class H2Origin {
+export class H2Origin implements Driver {
   readonly #entry: H2Key;
   readonly #queue: Pending[] = [];
   readonly #sessions = new Set<Session>();
@@ -77,8 +78,8 @@ export class H2Origin {
     this.#entry = entry;
   }
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Handler): void {
-    this.#queue.push({ options, handler, replays: 0 });
+  dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
+    this.#queue.push({ request, sink, replays: 0 });
     this.pump();
   }
 
@@ -108,7 +109,7 @@ export class H2Origin {
     const entry = this.#entry;
     const failQueue = (error: Error) => {
       this.#connecting = false;
-      for (const p of this.#queue.splice(0)) p.handler.onError?.(error);
+      for (const p of this.#queue.splice(0)) p.sink.error(error);
     };
     entry.pool.limits.acquire((release) => {
       entry.openSocket(['h2'], (error, socket) => {
@@ -197,45 +198,44 @@ export class H2Origin {
   }
 
   #start(p: Pending, s: Session): void {
-    const { options, handler } = p;
+    const { request, sink } = p;
     let stream: ClientHttp2Stream | undefined;
     let abortedWith: Error | undefined;
     let responded = false;
     let completed = false;
     let failure: Error | undefined;
-    handler.onConnect?.((reason) => {
-      abortedWith = (reason as Error | undefined) ?? new Error('aborted');
+    const started = sink.start((reason) => {
+      abortedWith = reason;
       if (!stream) return;
       stream.close(constants.NGHTTP2_CANCEL);
       if (!completed) this.#probe(s);
     });
-    if (abortedWith) return; // the exchange ended while it waited; it has done its own accounting
-    attach(handler, s.connection);
+    if (!started) return; // the exchange ended while it waited; it has done its own accounting
+    attach(sink, s.connection);
     clearTimeout(s.idleTimer);
     s.active++;
-    const method = options.method;
-    const body = options.body as Uint8Array | string | AsyncIterable<Uint8Array> | null | undefined;
+    const method = request.method;
+    const body = request.body;
     const bytes =
       typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : undefined;
     // A file, a pulled upload, multipart or a progress-metered body arrives as an async iterable.
-    const streamed = body !== null && body !== undefined && bytes === undefined;
+    const source = body === null || typeof body === 'string' || body instanceof Uint8Array ? undefined : body;
+    const streamed = source !== undefined;
     const headers: OutgoingHttpHeaders = {
       ':method': method,
-      ':path': options.path,
+      ':path': request.path,
       ':scheme': this.#entry.url.protocol === 'https:' ? 'https' : 'http',
       ':authority': this.#entry.url.host,
     };
-    const flat = options.headers as string[] | undefined;
-    if (flat) {
-      for (let i = 0; i < flat.length; i += 2) {
-        const name = flat[i]!.toLowerCase();
-        if (HOP_BY_HOP.has(name)) continue;
-        if (name === 'host') headers[':authority'] = flat[i + 1]!;
-        else {
-          const prev = headers[name];
-          headers[name] =
-            prev === undefined ? flat[i + 1]! : ([] as string[]).concat(prev as string, flat[i + 1]!);
-        }
+    const flat = request.headers;
+    for (let i = 0; i < flat.length; i += 2) {
+      const name = flat[i]!.toLowerCase();
+      if (HOP_BY_HOP.has(name)) continue;
+      if (name === 'host') headers[':authority'] = flat[i + 1]!;
+      else {
+        const prev = headers[name];
+        headers[name] =
+          prev === undefined ? flat[i + 1]! : ([] as string[]).concat(prev as string, flat[i + 1]!);
       }
     }
     const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
@@ -245,29 +245,32 @@ export class H2Origin {
       // The session stopped taking streams (closing): nothing was sent, so it goes back in line.
       s.active--;
       s.goaway ??= 0;
-      detach(handler);
+      detach(sink);
       this.#queue.unshift(p);
       return;
     }
-    if (streamed) writeAll(stream, body as AsyncIterable<Uint8Array>);
+    if (source) writeAll(stream, source);
     else if (hasBody) stream.end(bytes);
     stream.on('response', (h: IncomingHttpHeaders) => {
       responded = true;
-      const raw: string[] = [];
+      const fields: string[] = [];
       for (const name of Object.keys(h)) {
         if (name.charCodeAt(0) === 58 /* ':' */) continue;
         const value = h[name];
-        if (Array.isArray(value)) for (const v of value) raw.push(name, v);
-        else if (value !== undefined) raw.push(name, String(value));
+        if (Array.isArray(value)) for (const v of value) fields.push(name, v);
+        else if (value !== undefined) fields.push(name, String(value));
       }
-      handler.onHeaders?.(Number(h[':status']), raw as unknown as Buffer[], () => stream?.resume(), '');
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (handler.onData?.(chunk) === false) stream?.pause();
+      sink.head(Number(h[':status']), '', fields, () => stream?.resume());
+      // Read from now on only: node emits 'response' a tick after the HEADERS frame, so DATA that
+      // came in the same read would reach the sink before its head; until this listener exists the
+      // stream's own buffer (and h2 flow control) holds it.
+      stream?.on('data', (chunk: Buffer) => {
+        if (!sink.data(chunk)) stream?.pause();
+      });
     });
     stream.on('end', () => {
       completed = true;
-      handler.onComplete?.([]);
+      sink.end(NO_FIELDS);
     });
     stream.on('error', (error) => {
       failure = error;
@@ -283,11 +286,11 @@ export class H2Origin {
           // nghttp2 resets a stream with ENHANCE_YOUR_CALM when the response's header list exceeds
           // the limit we advertise (node does not say which side sent the reset; a server resetting
           // an unanswered stream with this code is rare and is reported the same way).
-          handler.onError?.(
+          sink.error(
             poolError('UND_ERR_HEADERS_OVERFLOW', 'the response header list exceeds the limit (HTTP/2)'),
           );
         else
-          handler.onError?.(
+          sink.error(
             failure ??
               poolError('ERR_HTTP2_STREAM_ERROR', `HTTP/2 stream closed with code ${stream!.rstCode}`),
           );
@@ -298,8 +301,8 @@ export class H2Origin {
 
   /** A stream the server did not process: replay it once, or fail it with a retryable error. */
   #unprocessed(p: Pending, s: Session, goaway: boolean, streamed: boolean): void {
-    const method = p.options.method;
-    detach(p.handler);
+    const method = p.request.method;
+    detach(p.sink);
     // A streamed body has been consumed: it cannot be sent again, whatever the method.
     if (p.replays === 0 && !streamed && (!goaway || IDEMPOTENT.has(method))) {
       p.replays++;
@@ -312,14 +315,12 @@ export class H2Origin {
       : goaway
         ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
         : 'the server refused the stream again (REFUSED_STREAM)';
-    p.handler.onError?.(
-      poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`),
-    );
+    p.sink.error(poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`));
   }
 
   async close(): Promise<void> {
     for (const p of this.#queue.splice(0))
-      p.handler.onError?.(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
+      p.sink.error(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
     await Promise.all(
       [...this.#sessions].map(
         (s) =>

@@ -16,19 +16,22 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { WireProxy } from '../core/proxy.js';
 import type { TransportConfig } from '../core/transport-key.js';
-import { type Handler, KeyAccount } from './accounting.js';
+import { KeyAccount } from './accounting.js';
 import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
+import type { Driver, OutgoingRequest } from './dispatch.js';
 import { H2Origin } from './h2.js';
 import type { LimitedPool } from './limits.js';
 import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
+import type { ExchangeSink } from './sink.js';
 import { buildConnector, type Connector, Pool } from './undici.js';
+import { UndiciHandler, undiciOptions } from './undici-adapter.js';
 
 interface Parked {
-  options: Dispatcher.DispatchOptions;
-  handler: Handler;
+  request: OutgoingRequest;
+  sink: ExchangeSink;
 }
 
-export class KeyEntry extends KeyAccount {
+export class KeyEntry extends KeyAccount implements Driver {
   readonly url: URL;
   readonly pool: LimitedPool;
   readonly transport: TransportConfig | undefined;
@@ -63,13 +66,13 @@ export class KeyEntry extends KeyAccount {
     else this.mode = 'probe';
   }
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Handler): void {
+  dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
     if (this.proxy && forwards(this.origin, this.proxy))
-      return void this.#forwarder().dispatch(options, handler);
-    if (this.mode === 'h1') this.#undici().dispatch(options, handler);
-    else if (this.mode === 'h2') this.#http2().dispatch(options, handler);
+      return void this.#forwarder().dispatch(undiciOptions(request), new UndiciHandler(sink));
+    if (this.mode === 'h1') this.#undici().dispatch(undiciOptions(request), new UndiciHandler(sink));
+    else if (this.mode === 'h2') this.#http2().dispatch(request, sink);
     else {
-      this.#parked.push({ options, handler });
+      this.#parked.push({ request, sink });
       this.#probe();
     }
   }
@@ -79,7 +82,7 @@ export class KeyEntry extends KeyAccount {
     this.#probing = true;
     const failParked = (error: Error) => {
       this.#probing = false;
-      for (const { handler } of this.#parked.splice(0)) handler.onError?.(error);
+      for (const { sink } of this.#parked.splice(0)) sink.error(error);
     };
     this.pool.limits.acquire((release) => {
       this.openSocket(['h2', 'http/1.1'], (error, socket) => {
@@ -103,7 +106,7 @@ export class KeyEntry extends KeyAccount {
             }
           }, this.pool.options.keepAliveTimeout).unref();
         }
-        for (const { options, handler } of this.#parked.splice(0)) this.dispatch(options, handler);
+        for (const { request, sink } of this.#parked.splice(0)) this.dispatch(request, sink);
       });
     }, failParked);
   }

@@ -1,13 +1,13 @@
 /**
  * One streamed exchange in the worker: `head`, then the body as `chunk`s, then `end` with trailers
- * (or one `error`). Like exchange.ts, an undici dispatch handler in the callback form; unlike it,
- * it never holds the whole body.
+ * (or one `error`). Like exchange.ts, the sink of its driver's events (sink.ts); unlike it, it
+ * never holds the whole body.
  *
  * Backpressure across the thread boundary: the caller credits the bytes it has consumed; once
- * STREAM_WINDOW bytes are sent and not credited, onData returns false and undici stops reading the
- * socket, so a slow reader slows the server through TCP or h2 flow control. undici's own body
- * timeout does not run while paused, so an unread stream gets a timer of its own (timeout.read): a
- * stream that is neither read nor cancelled cannot pin a connection forever.
+ * STREAM_WINDOW bytes are sent and not credited, onData returns false and the driver stops reading
+ * (the socket on undici, the stream on h2), so a slow reader slows the server through TCP or h2 flow
+ * control. undici's own body timeout does not run while paused, so an unread stream gets a timer of
+ * its own (timeout.read): a stream that is neither read nor cancelled cannot pin a connection forever.
  *
  * A cancelled HTTP/1.1 response is drained when little of it is left (the connection is kept);
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
@@ -18,7 +18,7 @@ import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
 import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
-import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';
+import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;
@@ -47,7 +47,7 @@ class StreamExchange extends BaseExchange {
   /** the caller has not read what was sent for timeout.read (the caller's side of the read timeout) */
   #idleTimer: NodeJS.Timeout | undefined;
 
-  /** The caller consumed `bytes`: reopen the window, and resume undici when it has room. */
+  /** The caller consumed `bytes`: reopen the window, and resume the driver when it has room. */
   credit(bytes: number): void {
     this.#unacked -= bytes;
     clearTimeout(this.#idleTimer);
@@ -150,10 +150,9 @@ class StreamExchange extends BaseExchange {
     this.#armIdle();
   }
 
-  onHeaders(status: number, raw: (Buffer | string)[], resume: () => void, statusText: string): boolean {
-    if (this.#silent || !this.headStarted(status)) return true;
+  protected onHead(status: number, statusText: string, headers: string[], resume: () => void): void {
+    if (this.#silent || !this.headStarted(status)) return;
     this.#resume = resume;
-    const headers = headerList(raw);
     for (let i = 0; i < headers.length; i += 2)
       if (headers[i]!.toLowerCase() === 'content-length') this.#expected = Number(headers[i + 1]);
     // Decoded as it arrives (decode.ts); backpressure counts decoded bytes. maxResponseSize is for
@@ -164,23 +163,22 @@ class StreamExchange extends BaseExchange {
       t: 'head',
       id: this.req.id,
       status,
-      statusText: statusText ?? '',
+      statusText,
       headers,
       httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
       connection: connectionInfo(this),
     });
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  protected onData(chunk: Buffer): boolean {
     this.#received += chunk.length;
     if (this.#draining) {
       if (this.#received > this.#drainLimit) this.abortNow(new Error('cancelled by the caller'));
       return true;
     }
     if (this.#silent) return true;
-    if (this.#decoder) this.#decoder.write(chunk);
-    else this.#push(chunk);
+    // The final head came first (sink.ts) and, the exchange not being silent, made the decoder.
+    this.#decoder!.write(chunk);
     if (this.#full()) {
       // The reader is behind: the server owes nothing until it catches up (the idle timer watches
       // the reader meanwhile).
@@ -190,7 +188,7 @@ class StreamExchange extends BaseExchange {
     return !this.#paused;
   }
 
-  onComplete(trailers: (Buffer | string)[] | null): void {
+  protected onEnd(trailers: string[]): void {
     if (this.#silent) {
       this.#finish();
       return;
@@ -200,14 +198,13 @@ class StreamExchange extends BaseExchange {
     const end = (error?: Error) => {
       if (error) return this.onError(error);
       this.#flush();
-      this.reply({ t: 'end', id: this.req.id, trailers: headerList(trailers) });
+      this.reply({ t: 'end', id: this.req.id, trailers });
       this.#finish();
     };
-    if (this.#decoder) this.#decoder.end(end);
-    else end();
+    this.#decoder!.end(end);
   }
 
-  onError(error: Error): void {
+  protected onError(error: Error): void {
     if (!this.#silent) this.replyError(mapError(error));
     this.#finish();
   }
