@@ -72,6 +72,12 @@ export interface WireRequest {
   upload?: WireUpload;
   /** send `progress` messages while the request body goes out */
   uploadProgress?: boolean;
+  /**
+   * The worker may send this request again, once, when the server says it did not process it (an
+   * HTTP/2 stream above a GOAWAY's last stream id): its method is idempotent and its body can be sent
+   * again. The caller decides (its retry policy owns the method list); the worker only obeys.
+   */
+  replayUnprocessed: boolean;
 }
 
 /**

@@ -17,6 +17,7 @@ import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
 import type { FromWorker, ToWorker, WireFailure, WireRequest } from './protocol.js';
 import { proxyFor } from './proxy.js';
+import { IDEMPOTENT } from './retry.js';
 import { poolKey } from './transport-key.js';
 
 /**
@@ -47,6 +48,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
       decompress: req.decompress,
       maxResponseSize: req.maxResponseSize,
       pool: req.pool,
+      replayUnprocessed: req.replayable && IDEMPOTENT.has(req.method),
     } as WireRequest,
   };
   // Only set when used, so the buffered path's message stays as small as before.

@@ -29,6 +29,8 @@ export interface OutgoingRequest {
   /** undici's own timers, a backstop only (ms; 0 disables) */
   headersTimeout: number;
   bodyTimeout: number;
+  /** WireRequest.replayUnprocessed: h2.ts may replay it when the server did not process it */
+  replayUnprocessed: boolean;
 }
 
 /** Something that carries requests to their origin, delivering the events to the sink. */
@@ -177,6 +179,7 @@ export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply,
         // stay only as a backstop.
         headersTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
         bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
+        replayUnprocessed: req.replayUnprocessed,
       },
       sink,
     );

@@ -9,8 +9,9 @@
  * Streams the server did not process are replayed once on a new connection, before any byte of
  * them reached the exchange:
  * - REFUSED_STREAM (RFC 9113 §8.7: not processed), any method;
- * - above a GOAWAY's last stream id: idempotent methods only; others fail with NotProcessedError
- *   (retryable: the server says it did not process them, but the caller decides).
+ * - above a GOAWAY's last stream id: only requests the caller marked `replayUnprocessed`
+ *   (idempotent, with a body it can send again); others fail with NotProcessedError (retryable: the
+ *   server says it did not process them, but the caller decides).
  */
 import {
   type ClientHttp2Session,
@@ -35,7 +36,6 @@ const SESSION_WINDOW = 512 * 1024;
 // cancel) before it is presumed dead and destroyed.
 const PROBE_MS = 1000;
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -303,8 +303,11 @@ export class H2Origin implements Driver {
   #unprocessed(p: Pending, s: Session, goaway: boolean, streamed: boolean): void {
     const method = p.request.method;
     detach(p.sink);
-    // A streamed body has been consumed: it cannot be sent again, whatever the method.
-    if (p.replays === 0 && !streamed && (!goaway || IDEMPOTENT.has(method))) {
+    // A streamed body has been consumed: it cannot be sent again, whatever the method. A refused
+    // stream is replayed whatever its method, as it always was, so the flag is not consulted:
+    // REFUSED_STREAM is the server's answer about this very stream, that it did nothing with it
+    // (RFC 9113 §8.7). Above a GOAWAY's last stream id the caller's `replayUnprocessed` decides.
+    if (p.replays === 0 && !streamed && (!goaway || p.request.replayUnprocessed)) {
       p.replays++;
       this.#entry.replayed++;
       this.#queue.unshift(p);
