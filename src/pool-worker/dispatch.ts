@@ -1,5 +1,6 @@
 /**
- * Hands one exchange to undici, with its request body in the form undici wants: bytes as they came,
+ * Hands one exchange to its driver (route.ts picks undici or h2.ts), with its request body in the
+ * form the drivers take: bytes as they came,
  * a file read here (its bytes never pass through the caller), chunks pulled from the caller one at a
  * time (`pull` / `upload` messages, so a slow upload holds one chunk), or multipart/form-data encoded
  * by undici's FormData (the boundary comes from crypto). Shared by the buffered and the streamed
@@ -38,10 +39,11 @@ export interface Driver {
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void;
 }
 
-/** Pulled uploads waiting for their next chunk from the caller, by exchange id. */
-const pulls = new Map<number, Pull>();
+/** An exchange as dispatching sees it: the sink of its events, and the owner of a pulled upload. */
+export type Dispatched = ExchangeSink & { takeUpload(pull: Pull): void };
 
-class Pull implements BodySource {
+/** A request body pulled from the caller one chunk at a time; its exchange feeds it. */
+export class Pull implements BodySource {
   readonly #id: number;
   readonly #reply: Reply;
   #waiting: ((next: { chunk: Uint8Array | null; error?: string | undefined }) => void) | undefined;
@@ -52,39 +54,23 @@ class Pull implements BodySource {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    try {
-      for (;;) {
-        this.#reply({ t: 'pull', id: this.#id });
-        const next = await new Promise<{ chunk: Uint8Array | null; error?: string | undefined }>(
-          (resolve) => {
-            this.#waiting = resolve;
-          },
-        );
-        if (next.error !== undefined) throw new Error(`the request body failed: ${next.error}`);
-        if (next.chunk === null) return;
-        yield next.chunk;
-      }
-    } finally {
-      pulls.delete(this.#id);
+    for (;;) {
+      this.#reply({ t: 'pull', id: this.#id });
+      const next = await new Promise<{ chunk: Uint8Array | null; error?: string | undefined }>((resolve) => {
+        this.#waiting = resolve;
+      });
+      if (next.error !== undefined) throw new Error(`the request body failed: ${next.error}`);
+      if (next.chunk === null) return;
+      yield next.chunk;
     }
   }
 
+  /** Delivers a chunk (from an `upload` message) to a pull that waits for one; otherwise drops it. */
   feed(chunk: Uint8Array | null, error: string | undefined): void {
     const waiting = this.#waiting;
     this.#waiting = undefined;
     waiting?.({ chunk, error });
   }
-}
-
-/** Delivers a chunk of a pulled upload (from an `upload` message); late chunks are dropped. */
-export function feedUpload(id: number, chunk: Uint8Array | null, error?: string): void {
-  pulls.get(id)?.feed(chunk, error);
-}
-
-/** Forgets a pulled upload whose exchange ended or was cancelled. */
-export function releaseUpload(id: number): void {
-  pulls.get(id)?.feed(null, 'the exchange ended');
-  pulls.delete(id);
 }
 
 /** Counts bytes as undici takes them, and reports progress (throttled, then once at the end). */
@@ -133,7 +119,7 @@ const hasHeader = (headers: string[], name: string): boolean => {
 };
 
 /** The body and headers to dispatch; a promise only for multipart bodies with file parts. */
-function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
+function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body | Promise<Body> {
   const upload = req.upload;
   if (!upload) {
     if (!req.uploadProgress || !req.body) return { headers: req.headers, body: req.body };
@@ -152,7 +138,7 @@ function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
   }
   if (upload.kind === 'pull') {
     const pull = new Pull(req.id, reply);
-    pulls.set(req.id, pull);
+    exchange.takeUpload(pull);
     const cl = req.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
     const total = cl === -1 ? undefined : Number(req.headers[cl + 1]);
     return { headers: req.headers, body: counted(pull, req, total, reply) };
@@ -166,7 +152,7 @@ function requestBody(req: WireRequest, reply: Reply): Body | Promise<Body> {
 }
 
 /** Dispatches `req` on `driver`; any failure before the driver takes it goes to `sink.error`. */
-export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: ExchangeSink): void {
+export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: Dispatched): void {
   const go = (body: Body) =>
     driver.dispatch(
       {
@@ -184,7 +170,7 @@ export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply,
       sink,
     );
   try {
-    const body = requestBody(req, reply);
+    const body = requestBody(req, reply, sink);
     if (body instanceof Promise) body.then(go).catch((error: Error) => sink.error(error));
     else go(body);
   } catch (error) {

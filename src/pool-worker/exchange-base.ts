@@ -13,14 +13,15 @@ import type { Transferable } from 'node:worker_threads';
 import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
 import { finished, started } from './accounting.js';
-import { dispatchExchange } from './dispatch.js';
+import { dispatchExchange, type Pull } from './dispatch.js';
+import { addExchange, type LiveExchange, removeExchange } from './exchanges.js';
 import { entryFor, poolById } from './registry.js';
 import type { KeyEntry } from './route.js';
 import { ExchangeSink } from './sink.js';
 
 export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
 
-export abstract class BaseExchange extends ExchangeSink {
+export abstract class BaseExchange extends ExchangeSink implements LiveExchange {
   protected readonly req: WireRequest;
   protected readonly entry: KeyEntry;
   protected readonly reply: Reply;
@@ -31,6 +32,8 @@ export abstract class BaseExchange extends ExchangeSink {
   #accounted = false;
   #connectTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
+  #pull: Pull | undefined;
+  #left = false;
 
   constructor(req: WireRequest, entry: KeyEntry, reply: Reply) {
     super();
@@ -50,6 +53,28 @@ export abstract class BaseExchange extends ExchangeSink {
 
   /** Ends the exchange with `error` (sent to the caller unless it has gone) and aborts it in its driver. */
   protected abstract fail(error: WireError): void;
+
+  abstract cancel(abort: boolean): void;
+
+  /** Only a streamed exchange has a window to credit. */
+  credit(_bytes: number): void {}
+
+  feed(chunk: Uint8Array | null, error: string | undefined): void {
+    this.#pull?.feed(chunk, error);
+  }
+
+  /** Its request body is pulled from the caller through `pull`, which `upload` messages feed. */
+  takeUpload(pull: Pull): void {
+    this.#pull = pull;
+  }
+
+  /** The exchange is over for its caller: out of the live exchanges, its pulled upload released. */
+  protected leave(): void {
+    if (this.#left) return;
+    this.#left = true;
+    removeExchange(this.req.id);
+    this.#pull?.feed(null, 'the exchange ended');
+  }
 
   protected onStart(): void {
     this.startReadTimer();
@@ -103,14 +128,13 @@ export abstract class BaseExchange extends ExchangeSink {
 
 /**
  * Starts an exchange on the pool named by the request: its pool entry (origin, transport and proxy
- * are all part of the key) is found or made, the exchange is registered and dispatched. A closed
+ * are all part of the key) is found or made, the exchange is made live and dispatched. A closed
  * private pool answers PoolClosedError at once.
  */
-export function startOnPool<E extends BaseExchange>(
+export function startOnPool(
   req: WireRequest,
   reply: Reply,
-  make: (entry: KeyEntry) => E,
-  running: Map<number, E>,
+  Kind: new (req: WireRequest, entry: KeyEntry, reply: Reply) => BaseExchange,
 ): void {
   const pool = poolById(req.pool);
   if (!pool) {
@@ -118,8 +142,8 @@ export function startOnPool<E extends BaseExchange>(
     return;
   }
   const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
-  const exchange = make(entry);
-  running.set(req.id, exchange);
+  const exchange = new Kind(req, entry, reply);
+  addExchange(req.id, exchange);
   started(entry);
   dispatchExchange(entry, req, reply, exchange);
 }

@@ -16,8 +16,6 @@ import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
 export type { Reply } from './exchange-base.js';
 
-const running = new Map<number, Exchange>();
-
 class Exchange extends BaseExchange {
   #done = false;
   #statusText = '';
@@ -44,7 +42,7 @@ class Exchange extends BaseExchange {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    running.delete(this.req.id);
+    this.leave();
     this.settle();
   }
 
@@ -122,12 +120,5 @@ class Exchange extends BaseExchange {
 
 /** Starts one exchange; `reply` is called exactly once (unless the exchange is cancelled). */
 export function startExchange(req: WireRequest, reply: Reply): void {
-  startOnPool(req, reply, (entry) => new Exchange(req, entry, reply), running);
-}
-
-/** Cancels a running exchange without a reply; false when it had already finished. */
-export function cancelExchange(id: number): boolean {
-  const exchange = running.get(id);
-  exchange?.cancel();
-  return exchange !== undefined;
+  startOnPool(req, reply, Exchange);
 }

@@ -25,8 +25,6 @@ const BATCH_BYTES = 256 * 1024;
 /** A cancelled HTTP/1.1 body with at most this much left is read to its end to keep the connection. */
 const DRAIN_BYTES = 256 * 1024;
 
-const streams = new Map<number, StreamExchange>();
-
 class StreamExchange extends BaseExchange {
   #resume: (() => void) | undefined;
   #decoder: BodyDecoder | undefined;
@@ -48,7 +46,7 @@ class StreamExchange extends BaseExchange {
   #idleTimer: NodeJS.Timeout | undefined;
 
   /** The caller consumed `bytes`: reopen the window, and resume the driver when it has room. */
-  credit(bytes: number): void {
+  override credit(bytes: number): void {
     this.#unacked -= bytes;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
@@ -87,7 +85,7 @@ class StreamExchange extends BaseExchange {
 
   #quiet(): void {
     this.#silent = true;
-    streams.delete(this.req.id);
+    this.leave();
     this.stopReadTimer();
     clearTimeout(this.#idleTimer);
     this.#pending = [];
@@ -212,19 +210,5 @@ class StreamExchange extends BaseExchange {
 
 /** Starts one streamed exchange; it replies head, chunks, then end or error (unless cancelled). */
 export function startStream(req: WireRequest, reply: Reply): void {
-  startOnPool(req, reply, (entry) => new StreamExchange(req, entry, reply), streams);
-}
-
-export function creditStream(id: number, bytes: number): void {
-  streams.get(id)?.credit(bytes);
-}
-
-/**
- * Cancels a streamed exchange that is still answering (with `abort`, never draining its rest);
- * false when it had already ended.
- */
-export function cancelStream(id: number, abort: boolean): boolean {
-  const exchange = streams.get(id);
-  exchange?.cancel(abort);
-  return exchange !== undefined;
+  startOnPool(req, reply, StreamExchange);
 }

@@ -22,10 +22,10 @@ import {
   type ToWorker,
   type WorkerData,
 } from '../core/protocol.js';
-import { feedUpload, releaseUpload } from './dispatch.js';
-import { cancelExchange, startExchange } from './exchange.js';
+import { startExchange } from './exchange.js';
+import { liveExchange } from './exchanges.js';
 import { closePool, configurePool, poolStats } from './registry.js';
-import { cancelStream, creditStream, startStream } from './stream-exchange.js';
+import { startStream } from './stream-exchange.js';
 
 const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;
 const control = new Int32Array(controlBuffer);
@@ -87,19 +87,18 @@ function handle(
       if (message.req.stream) startStream(message.req, reply);
       else startExchange(message.req, reply);
       return;
-    case 'cancel':
-      releaseUpload(message.id);
-      if (
-        (cancelExchange(message.id) || cancelStream(message.id, message.abort === true)) &&
-        port === syncPort
-      )
-        syncEnded();
+    case 'cancel': {
+      const exchange = liveExchange(message.id);
+      if (!exchange) return;
+      exchange.cancel(message.abort === true);
+      if (port === syncPort) syncEnded();
       return;
+    }
     case 'credit':
-      creditStream(message.id, message.bytes);
+      liveExchange(message.id)?.credit(message.bytes);
       return;
     case 'upload':
-      feedUpload(message.id, message.chunk, message.error);
+      liveExchange(message.id)?.feed(message.chunk, message.error);
       return;
     case 'stats':
       reply({ t: 'stats', id: message.id, stats: poolStats(message.pool) });
@@ -142,10 +141,7 @@ function onAsyncMessage(message: ToWorker): void {
     for (const one of message.messages) onAsyncMessage(one);
     return;
   }
-  handle(message, asyncPort, (reply, transfer) => {
-    asyncOutbox.post(reply, transfer);
-    if (isFinal(reply)) releaseUpload(reply.id);
-  });
+  handle(message, asyncPort, (reply, transfer) => asyncOutbox.post(reply, transfer));
 }
 asyncPort.on('message', onAsyncMessage);
 
@@ -157,10 +153,7 @@ syncPort.on('message', (message: ToWorker) => {
       post(syncPort, reply, transfer);
     } finally {
       // A streamed exchange replies several times; it is pending until its final message.
-      if (expectsReply && isFinal(reply)) {
-        syncEnded();
-        releaseUpload(reply.id);
-      }
+      if (expectsReply && isFinal(reply)) syncEnded();
       wakeSyncCaller();
     }
   });
