@@ -64,14 +64,25 @@ export interface WireRequest {
   maxResponseSize: number;
   /** the proxy for this exchange (part of `key`); absent for a direct connection */
   proxy?: WireProxy;
-  /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
+  /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
+  /**
+   * The pool's settings, on the first exchange of each channel after they changed (a private pool:
+   * its first exchange); the worker applies them before this exchange, unless it has newer ones.
+   */
+  poolSettings?: WirePoolSettings;
   /** answer with head / chunk / end instead of one `response` */
   stream?: boolean;
   /** a body the worker produces or pulls itself (`body` is null then) */
   upload?: WireUpload;
   /** send `progress` messages while the request body goes out */
   uploadProgress?: boolean;
+}
+
+/** A pool's settings and their version (it only grows, so settings that arrive late on the other channel lose). */
+export interface WirePoolSettings {
+  version: number;
+  options: ResolvedPoolOptions;
 }
 
 /**
@@ -130,15 +141,20 @@ export type WireHead = Omit<WireResponse, 't' | 'body'> & { t: 'head' };
 /** Test-only ways to kill the worker; used by the failure tests. */
 export type CrashMode = 'exit' | 'throw';
 
+/** Starts one exchange; `id` is `req.id`, repeated so every message with a reply has it at the top. */
+export interface ExchangeMessage {
+  t: 'exchange';
+  id: number;
+  req: WireRequest;
+}
+
 export type ToWorker =
-  | { t: 'exchange'; req: WireRequest }
+  | ExchangeMessage
   /** several messages posted in one turn (async channel only; see outbox.ts) */
   | { t: 'batch'; messages: ToWorker[] }
   /** `abort`: the caller gave up waiting (timeout.total, a signal): close, never drain, a streamed rest */
   | { t: 'cancel'; id: number; abort?: boolean }
   | { t: 'stats'; id: number; pool?: number }
-  /** sets a pool's policy (creating a private pool on first sight); answered with 'ok' */
-  | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
   /** the caller has consumed `bytes` more of a streamed body */

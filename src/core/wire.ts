@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
-import type { FromWorker, ToWorker, WireFailure, WireRequest } from './protocol.js';
+import type { ExchangeMessage, FromWorker, WireFailure, WireRequest } from './protocol.js';
 import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
 
@@ -23,7 +23,7 @@ import { poolKey } from './transport-key.js';
  * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308
  * redirect must send the same bytes again.
  */
-export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ToWorker & { id: number } {
+export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
   const body = req.body;
   // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
   const proxy = proxyFor(req.proxy, req.url);

@@ -20,6 +20,7 @@ import {
   STATE_EXITED,
   STATE_RUNNING,
   type ToWorker,
+  type WirePoolSettings,
   type WorkerData,
 } from '../core/protocol.js';
 import { feedUpload, releaseUpload } from './dispatch.js';
@@ -77,6 +78,15 @@ function syncEnded(): void {
   if (--syncPending === 0) clearInterval(heartbeat);
 }
 
+/** The settings version each pool runs with: settings sent on both channels arrive twice, in either order. */
+const settingsVersions = new Map<number, number>();
+
+function applySettings(pool: number, settings: WirePoolSettings): void {
+  if ((settingsVersions.get(pool) ?? 0) >= settings.version) return;
+  settingsVersions.set(pool, settings.version);
+  configurePool(pool, settings.options);
+}
+
 function handle(
   message: ToWorker,
   port: MessagePort,
@@ -84,6 +94,7 @@ function handle(
 ): void {
   switch (message.t) {
     case 'exchange':
+      if (message.req.poolSettings) applySettings(message.req.pool, message.req.poolSettings);
       if (message.req.stream) startStream(message.req, reply);
       else startExchange(message.req, reply);
       return;
@@ -104,12 +115,10 @@ function handle(
     case 'stats':
       reply({ t: 'stats', id: message.id, stats: poolStats(message.pool) });
       return;
-    case 'configure':
-      configurePool(message.pool, message.options);
-      reply({ t: 'ok', id: message.id });
-      return;
     case 'close-pool':
       // Answered at once: idle connections close now, busy ones when their exchanges end.
+      // Closed for good: a late exchange that carries its settings must not bring it back.
+      settingsVersions.set(message.pool, Number.POSITIVE_INFINITY);
       closePool(message.pool).catch(() => {});
       reply({ t: 'ok', id: message.id });
       return;
