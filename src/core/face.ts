@@ -22,7 +22,9 @@ function freezeDefaults(defaults: RequestOptions): Readonly<RequestOptions> {
   if (out.hooks !== undefined) {
     const hooks = validateHooks(out.hooks);
     out.hooks = Object.freeze(
-      Object.fromEntries(Object.entries(hooks).map(([name, list]) => [name, Object.freeze([...list])])),
+      Object.fromEntries(
+        Object.entries(hooks).flatMap(([name, list]) => (list ? [[name, Object.freeze([...list])]] : [])),
+      ),
     );
   }
   for (const key of ['headers', 'params', 'timeout', 'retry', 'auth', 'tls'] as const) {

@@ -80,6 +80,7 @@ export function validateHooks(hooks: Hooks | undefined): Hooks {
     throw new InvalidArgumentError('hooks must be an object of hook arrays');
   checkKeys(hooks, hookKeys, 'hooks');
   for (const [name, list] of Object.entries(hooks)) {
+    if (list === undefined) continue;
     if (!Array.isArray(list) || !list.every((f) => typeof f === 'function'))
       throw new InvalidArgumentError(`hooks.${name} must be an array of functions`);
   }
