@@ -89,6 +89,12 @@ const cases: Case[] = [
     message: "unknown option 'timeout.reed' — did you mean 'timeout.read'?",
   },
   {
+    // Object.prototype's names are not options.
+    name: 'constructor',
+    run: get({ constructor: 1 }),
+    message: `unknown option 'constructor' — valid keys: ${list(requestKeys)}`,
+  },
+  {
     name: 'a typo whose value is undefined',
     run: get({ timout: undefined }),
     message: "unknown option 'timout' — did you mean 'timeout'?",

@@ -23,7 +23,11 @@ type Keys<T> = T extends unknown ? keyof T : never;
 /** The valid keys of one level, as a frozen object: `key in level` is the whole test. */
 export type KeyLevel = Readonly<Record<string, true>>;
 
-export const requestKeys = Object.freeze({
+/** A level without a prototype, so `'constructor' in level` or `'toString' in level` is false. */
+const keyLevel = <T extends Record<string, true>>(keys: T): Readonly<T> =>
+  Object.freeze(Object.assign(Object.create(null) as T, keys));
+
+export const requestKeys = keyLevel({
   params: true,
   headers: true,
   json: true,
@@ -50,13 +54,13 @@ export const requestKeys = Object.freeze({
   proxy: true,
 } satisfies Record<Keys<RequestOptions>, true>);
 
-export const timeoutKeys = Object.freeze({
+export const timeoutKeys = keyLevel({
   connect: true,
   read: true,
   total: true,
 } satisfies Record<Keys<Timeouts>, true>);
 
-export const retryKeys = Object.freeze({
+export const retryKeys = keyLevel({
   limit: true,
   methods: true,
   statuses: true,
@@ -66,12 +70,12 @@ export const retryKeys = Object.freeze({
   errors: true,
 } satisfies Record<Keys<RetryOptions>, true>);
 
-export const backoffKeys = Object.freeze({
+export const backoffKeys = keyLevel({
   base: true,
   cap: true,
 } satisfies Record<Keys<NonNullable<RetryOptions['backoff']>>, true>);
 
-export const tlsKeys = Object.freeze({
+export const tlsKeys = keyLevel({
   verify: true,
   ca: true,
   cert: true,
@@ -83,31 +87,31 @@ export const tlsKeys = Object.freeze({
 } satisfies Record<Keys<TLSOptions>, true>);
 
 /** Both forms, `{ username, password }` and `{ bearer }`. */
-export const authKeys = Object.freeze({
+export const authKeys = keyLevel({
   username: true,
   password: true,
   bearer: true,
 } satisfies Record<Keys<AuthOption>, true>);
 
-export const hookKeys = Object.freeze({
+export const hookKeys = keyLevel({
   beforeRequest: true,
   afterResponse: true,
   beforeRetry: true,
   beforeRedirect: true,
 } satisfies Record<Keys<Hooks>, true>);
 
-export const proxyKeys = Object.freeze({
+export const proxyKeys = keyLevel({
   url: true,
   tls: true,
 } satisfies Record<Keys<ProxySettings>, true>);
 
-export const proxyTLSKeys = Object.freeze({
+export const proxyTLSKeys = keyLevel({
   verify: true,
   ca: true,
   servername: true,
 } satisfies Record<Keys<NonNullable<ProxySettings['tls']>>, true>);
 
-export const poolKeys = Object.freeze({
+export const poolKeys = keyLevel({
   connectionsPerOrigin: true,
   keepAliveTimeout: true,
   maxConcurrentStreams: true,
@@ -115,23 +119,23 @@ export const poolKeys = Object.freeze({
   poolTimeout: true,
 } satisfies Record<Keys<PoolOptions>, true>);
 
-export const allKeys = Object.freeze({
+export const allKeys = keyLevel({
   concurrency: true,
 } satisfies Record<Keys<AllOptions>, true>);
 
-export const allRequestKeys = Object.freeze({
+export const allRequestKeys = keyLevel({
   ...requestKeys,
   url: true,
   method: true,
 } satisfies Record<Keys<AllRequest>, true>);
 
-export const fileKeys = Object.freeze({
+export const fileKeys = keyLevel({
   filename: true,
   type: true,
 } satisfies Record<Keys<NonNullable<Parameters<typeof file>[1]>>, true>);
 
 /** A multipart field given as `{ value, filename, type }`. */
-export const partKeys = Object.freeze({
+export const partKeys = keyLevel({
   value: true,
   filename: true,
   type: true,
