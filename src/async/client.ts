@@ -10,6 +10,7 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
+import { checkRequestOptions } from '../core/option-keys.js';
 import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
@@ -56,6 +57,8 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
 
   /** A new client with these options on top of this one's. */
   extend(options: RequestOptions): Client {
+    // Checked before the merge, which keeps only the hook names it knows.
+    checkRequestOptions(options);
     return new Client(mergeOptions(this.defaults, options));
   }
 

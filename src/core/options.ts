@@ -249,10 +249,15 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
 
 function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {
   if (timeout === undefined) return DEFAULT_TIMEOUTS;
-  const t =
-    typeof timeout === 'number'
-      ? { ...DEFAULT_TIMEOUTS, connect: timeout, read: timeout }
-      : { ...DEFAULT_TIMEOUTS, ...timeout };
+  const t = { ...DEFAULT_TIMEOUTS };
+  if (typeof timeout === 'number') {
+    t.connect = timeout;
+    t.read = timeout;
+  } else if (typeof timeout === 'object' && timeout !== null) {
+    // A field set to undefined keeps its default, as an absent one does.
+    for (const name of ['connect', 'read', 'total'] as const)
+      if (timeout[name] !== undefined) t[name] = timeout[name];
+  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, total }');
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);

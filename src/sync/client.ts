@@ -12,6 +12,7 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
+import { checkRequestOptions } from '../core/option-keys.js';
 import { mergeOptions, type RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
@@ -57,6 +58,8 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
 
   /** A new client with these options on top of this one's. */
   extend(options: RequestOptions): SyncClient {
+    // Checked before the merge, which keeps only the hook names it knows.
+    checkRequestOptions(options);
     return new SyncClient(mergeOptions(this.defaults, options));
   }
 
