@@ -3,8 +3,9 @@
  * async face runs lanes of promises, the sync face drives the policies itself (sync/all.ts).
  */
 import { InvalidArgumentError } from './errors.js';
+import { mergeOptions } from './merge-options.js';
 import { allKeys, checkAllRequest, checkKeys } from './option-keys.js';
-import { mergeOptions, type RequestOptions } from './options.js';
+import type { RequestOptions } from './options.js';
 import { callPolicy, type Policy } from './policy.js';
 import type { Response } from './response.js';
 

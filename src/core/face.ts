@@ -6,8 +6,9 @@
 import type { CookieJar } from 'tough-cookie';
 import { isJar, resolveJar } from './cookies.js';
 import { validateHooks } from './hooks.js';
+import { mergeOptions } from './merge-options.js';
 import { checkRequestOptions } from './option-keys.js';
-import { mergeOptions, type RequestOptions } from './options.js';
+import type { RequestOptions } from './options.js';
 import { callPolicy, type Policy, streamPolicy } from './policy.js';
 import type { StreamHead } from './streaming.js';
 
