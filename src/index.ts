@@ -21,7 +21,35 @@ export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export type { CookiesOption } from './core/cookies.js';
-export * from './core/errors.js';
+export {
+  AbortedError,
+  ConnectError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  type ErrorCode,
+  type ErrorRequestInfo,
+  HTTPStatusError,
+  InvalidArgumentError,
+  InvalidHeaderError,
+  InvalidRequestError,
+  InvalidURLError,
+  NotProcessedError,
+  OnepoolError,
+  PoolClosedError,
+  PoolTimeoutError,
+  ProxyError,
+  ReadTimeoutError,
+  RedirectError,
+  RequestError,
+  ResponseError,
+  ResponseTooLargeError,
+  StaleConnectionError,
+  TimeoutError,
+  TLSError,
+  TooManyRedirectsError,
+  TotalTimeoutError,
+  WorkerCrashedError,
+} from './core/errors.js';
 export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {

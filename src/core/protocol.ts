@@ -17,11 +17,12 @@
  * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
-import type { WireError } from './errors.js';
+
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
+import type { WireError } from './wire-error.js';
 
 export const PROTOCOL_VERSION = 1;
 

@@ -5,7 +5,6 @@
 import {
   AbortedError,
   ConnectionClosedError,
-  fromWire,
   InvalidHeaderError,
   NotProcessedError,
   type OnepoolError,
@@ -18,6 +17,7 @@ import type { ExchangeResult } from './policy.js';
 import type { ExchangeMessage, FromWorker, WireFailure, WireRequest } from './protocol.js';
 import { proxyFor } from './proxy.js';
 import { poolKey } from './transport-key.js';
+import { fromWire } from './wire-error.js';
 
 /**
  * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308

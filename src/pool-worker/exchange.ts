@@ -8,8 +8,8 @@
  * stream objects, no wrapping.
  */
 import { joinExact } from '../core/bytes.js';
-import type { WireError } from '../core/errors.js';
 import type { WireRequest } from '../core/protocol.js';
+import type { WireError } from '../core/wire-error.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, headerList, type Reply, startOnPool } from './exchange-base.js';

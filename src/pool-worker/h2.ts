@@ -303,13 +303,13 @@ export class H2Origin {
         ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
         : 'the server refused the stream again (REFUSED_STREAM)';
     p.handler.onError?.(
-      poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`),
+      poolError('ONEPOOL_ERR_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`),
     );
   }
 
   async close(): Promise<void> {
     for (const p of this.#queue.splice(0))
-      p.handler.onError?.(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
+      p.handler.onError?.(poolError('ONEPOOL_ERR_POOL_CLOSED', 'the pool was closed'));
     await Promise.all(
       [...this.#sessions].map(
         (s) =>

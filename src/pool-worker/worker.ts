@@ -10,7 +10,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
-import { toWire, WorkerCrashedError } from '../core/errors.js';
+import { RequestError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import {
   Control,
@@ -23,6 +23,7 @@ import {
   type WirePoolSettings,
   type WorkerData,
 } from '../core/protocol.js';
+import { toWire } from '../core/wire-error.js';
 import { feedUpload, releaseUpload } from './dispatch.js';
 import { cancelExchange, startExchange } from './exchange.js';
 import { closePool, configurePool, poolStats } from './pool.js';
@@ -39,10 +40,16 @@ process.on('exit', (code) => {
   Atomics.notify(control, Control.SEQ);
 });
 
-/** The error that stands in for a reply that cannot be cloned, so no caller waits forever. */
+/**
+ * The error that stands in for a reply that cannot be cloned, so no caller waits forever. A
+ * RequestError, not WorkerCrashedError: the worker is alive, and the next call needs no new one.
+ */
 function unsendable(message: FromWorker, error: Error): FromWorker {
-  const wire = toWire(new WorkerCrashedError(`reply could not be sent: ${error.message}`));
-  return { t: 'error', id: message.id, error: { ...wire, name: 'RequestError' } };
+  return {
+    t: 'error',
+    id: message.id,
+    error: toWire(new RequestError(`reply could not be sent: ${error.message}`)),
+  };
 }
 
 /** Posts a reply on the sync channel (one caller waits for exactly this message). */
@@ -142,7 +149,7 @@ function handle(
 }
 
 const unknownMessage = (message: unknown) => ({
-  name: 'InvalidArgumentError' as const,
+  code: 'ONEPOOL_ERR_INVALID_ARGUMENT' as const,
   message: `pool worker: unknown message ${JSON.stringify(message)?.slice(0, 100)}`,
 });
 
