@@ -7,7 +7,7 @@ import { callAsync } from './async/channel.js';
 import type { CrashMode } from './core/protocol.js';
 import { existingWorker, nextId } from './pool-worker/handle.js';
 
-export { fromWire, toWire, type WireError } from './core/errors.js';
+export { fromWire, toWire, type WireError } from './core/wire-error.js';
 
 /** Kills the pool worker the way a bug would: process.exit inside it, or an uncaught throw. */
 export function crashWorker(how: CrashMode, afterMs = 0): void {
