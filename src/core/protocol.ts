@@ -24,7 +24,8 @@ import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
-export const PROTOCOL_VERSION = 1;
+/** Bumped whenever a message changes shape: copies of onepool share a worker only when it matches. */
+export const PROTOCOL_VERSION = 2;
 
 /** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
 export const Control = {
