@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
 
-// Two entries: the public face, and the pool worker that the face spawns at run time. The worker is
+// Three entries: the public face, onepool's test hooks (`onepool/internal`, a separate copy that
+// reaches the same worker through the thread's shared record), and the pool worker that the face
+// spawns at run time. The worker is
 // ESM only; the CJS build of the face resolves it relative to itself (tsup's shim turns
 // import.meta.url into the CJS file's URL), so both builds start the same worker file.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', internal: 'src/internal.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     shims: true,

@@ -8,10 +8,7 @@
  * ```
  */
 
-import { callAsync } from './async/channel.js';
 import { Client } from './async/client.js';
-import type { CrashMode } from './core/protocol.js';
-import { existingWorker, nextId } from './pool-worker/handle.js';
 import type { SyncClient } from './sync/client.js';
 
 /**
@@ -24,7 +21,35 @@ export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export type { CookiesOption } from './core/cookies.js';
-export * from './core/errors.js';
+export {
+  AbortedError,
+  ConnectError,
+  ConnectionClosedError,
+  ConnectTimeoutError,
+  type ErrorCode,
+  type ErrorRequestInfo,
+  HTTPStatusError,
+  InvalidArgumentError,
+  InvalidHeaderError,
+  InvalidRequestError,
+  InvalidURLError,
+  NotProcessedError,
+  OnepoolError,
+  PoolClosedError,
+  PoolTimeoutError,
+  ProxyError,
+  ReadTimeoutError,
+  RedirectError,
+  RequestError,
+  ResponseError,
+  ResponseTooLargeError,
+  StaleConnectionError,
+  TimeoutError,
+  TLSError,
+  TooManyRedirectsError,
+  TotalTimeoutError,
+  WorkerCrashedError,
+} from './core/errors.js';
 export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
@@ -60,19 +85,3 @@ export { SyncStreamingResponse } from './sync/streaming.js';
 export const http: Client = new Client();
 /** The global sync client: the same configuration as `http`, blocking. */
 export const httpSync: SyncClient = http.sync;
-
-/** Hooks for onepool's own tests. Not part of the public API. */
-export const __testing = {
-  /** Kills the pool worker the way a bug would: process.exit inside it, or an uncaught throw. */
-  crashWorker(how: CrashMode, afterMs = 0): void {
-    existingWorker()?.asyncPort.postMessage({ t: 'crash', how, afterMs });
-  },
-  workerRunning(): boolean {
-    return existingWorker() !== undefined;
-  },
-  /** The pool worker's heap in bytes after a full garbage collection, for the leak tests. */
-  async workerHeapUsed(): Promise<number> {
-    const reply = await callAsync({ t: 'heap', id: nextId() });
-    return reply.t === 'heap' ? reply.heapUsed : Number.NaN;
-  },
-};

@@ -2,9 +2,10 @@
  * The pools as callers see them: the process-wide pool's policy (`configurePool`), private pools
  * (`createPool`), and read-only views with stats on both faces.
  *
- * A pool's policy reaches the worker as one `configure` message, sent blocking (so it is applied
- * before any later message on either channel) before the first exchange that needs it, and again
- * after a change or a worker restart. Exchanges of the default pool with default policy send nothing.
+ * A pool's settings travel with the exchanges: the first exchange of each channel after a change
+ * (a private pool: its first exchange) carries them, and the worker applies them before that
+ * exchange. Nothing is sent on its own and nobody waits for it, so the async face never blocks.
+ * Exchanges of the process-wide pool with default settings carry nothing.
  */
 import { callAsync } from './async/channel.js';
 import { PoolClosedError } from './core/errors.js';
@@ -15,34 +16,35 @@ import {
   type PoolOptions,
   type ResolvedPoolOptions,
 } from './core/pool-options.js';
+import type { WirePoolSettings } from './core/protocol.js';
 import { describeStats, emptyStats, type PoolStats } from './core/stats.js';
-import { existingWorker, nextId, type WorkerHandle, workerHandle } from './pool-worker/handle.js';
+import {
+  type ChannelName,
+  existingWorker,
+  nextId,
+  threadRecord,
+  type WorkerHandle,
+} from './pool-worker/handle.js';
 import { callSync } from './sync/channel.js';
 
-interface PoolConfig {
-  options: ResolvedPoolOptions;
-  /** bumped on every change; 0 = the defaults, which the worker already has */
-  version: number;
-}
+const record = threadRecord();
 
-const configs = new Map<number, PoolConfig>([[0, { options: POOL_OPTION_DEFAULTS, version: 0 }]]);
-const applied = new WeakMap<WorkerHandle, Map<number, number>>();
-let lastPoolId = 0;
-
-/** Makes sure the worker runs `pool` with its current policy. Throws PoolClosedError for a closed pool. */
-export function ensurePool(pool: number): void {
-  const config = configs.get(pool);
+/**
+ * The settings an exchange of `pool` must carry on this channel of this worker (undefined when the
+ * worker has them already), marked as sent. Throws PoolClosedError for a closed pool.
+ */
+export function settingsToSend(
+  handle: WorkerHandle,
+  channel: ChannelName,
+  pool: number,
+): WirePoolSettings | undefined {
+  const config = record.pools.get(pool);
   if (!config) throw new PoolClosedError(`pool ${pool} was closed`);
-  if (config.version === 0) return;
-  const handle = workerHandle();
-  let sent = applied.get(handle);
-  if (!sent) {
-    sent = new Map();
-    applied.set(handle, sent);
-  }
-  if (sent.get(pool) === config.version) return;
-  callSync({ t: 'configure', id: nextId(), pool, options: config.options });
+  if (config.version === 0) return undefined;
+  const sent = handle.sent[channel];
+  if (sent.get(pool) === config.version) return undefined;
   sent.set(pool, config.version);
+  return { version: config.version, options: config.options };
 }
 
 /**
@@ -52,15 +54,14 @@ export function ensurePool(pool: number): void {
  * exchanges and close). Throws InvalidArgumentError for an unknown option or a bad value.
  */
 export function configurePool(options: PoolOptions): void {
-  const config = configs.get(0)!;
+  const config = record.pools.get(0)!;
   config.options = mergePoolOptions(config.options, options);
   config.version++;
-  if (existingWorker()) ensurePool(0);
 }
 
 /** The pool's policy as it stands (the defaults merged with every configurePool call). */
 export function poolOptions(): ResolvedPoolOptions {
-  return { ...configs.get(0)!.options };
+  return { ...record.pools.get(0)!.options };
 }
 
 /** Stats and description of one pool, returning values (sync face) or promises (async face). */
@@ -109,10 +110,16 @@ export class Pool implements PoolRef, PoolView<Promise<PoolStats>, Promise<strin
   readonly #async: PoolView<Promise<PoolStats>, Promise<string>>;
 
   constructor(options: PoolOptions = {}) {
-    this.id = ++lastPoolId;
-    configs.set(this.id, { options: mergePoolOptions(POOL_OPTION_DEFAULTS, options), version: 1 });
+    const options_ = mergePoolOptions(POOL_OPTION_DEFAULTS, options);
+    this.id = ++record.lastPoolId;
+    record.pools.set(this.id, { options: options_, version: 1 });
     this.#async = asyncView(this.id);
-    this.sync = { ...syncView(this.id), close: () => this.#close() };
+    this.sync = {
+      ...syncView(this.id),
+      close: () => {
+        if (this.#forget()) callSync({ t: 'close-pool', id: nextId(), pool: this.id });
+      },
+    };
   }
 
   stats(): Promise<PoolStats> {
@@ -125,7 +132,7 @@ export class Pool implements PoolRef, PoolView<Promise<PoolStats>, Promise<strin
 
   /** true once close() was called */
   get closed(): boolean {
-    return !configs.has(this.id);
+    return !record.pools.has(this.id);
   }
 
   /**
@@ -133,12 +140,12 @@ export class Pool implements PoolRef, PoolView<Promise<PoolStats>, Promise<strin
    * through it throw PoolClosedError. Idempotent.
    */
   async close(): Promise<void> {
-    this.#close();
+    if (this.#forget()) await callAsync({ t: 'close-pool', id: nextId(), pool: this.id });
   }
 
-  #close(): void {
-    if (!configs.delete(this.id)) return;
-    if (existingWorker()) callSync({ t: 'close-pool', id: nextId(), pool: this.id });
+  /** Refuses later requests; true when the worker must be told (it is running, and this was the first close). */
+  #forget(): boolean {
+    return record.pools.delete(this.id) && existingWorker() !== undefined;
   }
 }
 

@@ -54,10 +54,11 @@ test('a top-level await on a pending request completes (ESM, exit code 0 and not
 
 test('importing onepool without calling it starts no worker', async () => {
   const run = await runScript(
-    `import { __testing, http, httpSync } from 'onepool';
+    `import { http, httpSync } from 'onepool';
+     import { workerRunning } from 'onepool/internal';
      const stats = httpSync.pool.stats();
      const asyncStats = await http.pool.stats();
-     console.log('WORKER', __testing.workerRunning(), stats.keys.length, asyncStats.keys.length);`,
+     console.log('WORKER', workerRunning(), stats.keys.length, asyncStats.keys.length);`,
   );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /WORKER false 0 0/);

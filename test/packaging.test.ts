@@ -56,3 +56,36 @@ test("a jar made by onepool is tough-cookie's CookieJar class, loaded only when 
   assert.equal(cjs.code, 0, cjs.stderr);
   assert.match(cjs.stdout, /JAR false true/);
 });
+
+test('ESM and CJS in one process share one pool worker: 3 exchanges, 1 connection at the server', async () => {
+  await server.reset();
+  const run = await runScript(
+    `const cjs = require('onepool');
+     (async () => {
+       const esm = await import('onepool');
+       const url = process.env.URL;
+       const a = cjs.httpSync.get(url);
+       const b = esm.httpSync.get(url);
+       const c = await esm.http.get(url);
+       const [fromCjs, fromEsm] = [await cjs.http.pool.stats(), esm.httpSync.pool.stats()];
+       console.log('SEEN ' + JSON.stringify({
+         twoCopies: cjs.Client !== esm.Client,
+         connections: [a, b, c].map((r) => r.connection.id),
+         reused: [a, b, c].map((r) => r.connection.reused),
+         opened: [fromCjs.totals.opened, fromEsm.totals.opened],
+         exchanges: [fromCjs.totals.exchanges, fromEsm.totals.exchanges],
+       }));
+     })();`,
+    { type: 'commonjs', env: { URL: server.url('/echo') } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
+  assert.ok(line, run.stdout);
+  const seen = JSON.parse(line.slice(5));
+  assert.equal(seen.twoCopies, true, 'the test must load two copies of the module');
+  assert.deepEqual(seen.connections, [1, 1, 1]);
+  assert.deepEqual(seen.reused, [false, true, true]);
+  assert.deepEqual(seen.opened, [1, 1]);
+  assert.deepEqual(seen.exchanges, [3, 3]);
+  assert.equal((await server.stats()).connections, 1);
+});

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  __testing,
   Client,
   configurePool,
   createPool,
@@ -19,6 +18,7 @@ import {
   PoolTimeoutError,
   poolOptions,
 } from 'onepool';
+import { workerRunning } from 'onepool/internal';
 import { all, FACES, type FaceName, rejection, request } from './helpers/faces.js';
 import { startServer, type TestServer } from './helpers/servers.js';
 
@@ -47,7 +47,7 @@ describe('total connection cap across origins', () => {
   let multi: TestServer;
   before(async () => {
     // Configured before first use: no worker yet.
-    assert.equal(__testing.workerRunning(), false);
+    assert.equal(workerRunning(), false);
     configurePool({ maxConnections: 4 });
     multi = await server('http', 3);
   });

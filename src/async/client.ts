@@ -10,7 +10,9 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, type RequestOptions } from '../core/options.js';
+import { mergeOptions } from '../core/merge-options.js';
+import { checkRequestOptions } from '../core/option-keys.js';
+import type { RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { asyncView, type PoolView } from '../pools.js';
@@ -22,8 +24,6 @@ import type { StreamingResponse } from './streaming.js';
 export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<Promise<PoolStats>, Promise<string>>;
-  #sync: SyncClient | undefined;
-
   constructor(defaults: RequestOptions = {}) {
     super(defaults);
     this.pool = asyncView(this.defaults.pool?.id ?? 0);
@@ -56,12 +56,37 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
 
   /** A new client with these options on top of this one's. */
   extend(options: RequestOptions): Client {
+    // Checked before the merge, which keeps only the hook names it knows.
+    checkRequestOptions(options);
     return new Client(mergeOptions(this.defaults, options));
   }
 
   /** The sync face of the same configuration (the same cookie jar). */
   get sync(): SyncClient {
-    this.#sync ??= new SyncClient(this.defaults);
-    return this.#sync;
+    return partner(this, () => new SyncClient(this.defaults));
   }
 }
+
+/**
+ * Each face's other face, made on first use from the same defaults and then fixed, so
+ * `client.sync.async === client`. The pairing lives here, in the one file that knows both classes,
+ * so that sync/client.ts does not import this file back.
+ */
+const partners = new WeakMap<Client | SyncClient, Client | SyncClient>();
+
+function partner<F extends Client | SyncClient>(face: Client | SyncClient, make: () => F): F {
+  let other = partners.get(face) as F | undefined;
+  if (!other) {
+    other = make();
+    partners.set(face, other);
+    partners.set(other, face);
+  }
+  return other;
+}
+
+Object.defineProperty(SyncClient.prototype, 'async', {
+  get(this: SyncClient): Client {
+    return partner(this, () => new Client(this.defaults));
+  },
+  configurable: true,
+});

@@ -1,39 +1,97 @@
-/** Drives the shared policy generator with the async transport. */
+/**
+ * Drives the shared policy generator with the async transport: each exchange is one core
+ * {@link Exchange} whose replies arrive as port messages, waited for with a promise.
+ */
+import type { OnepoolError } from '../core/errors.js';
+import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
-import { interimHandler } from '../core/streaming.js';
-import { abortedError, exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
+import { abortedError, totalTimeoutError } from '../core/wire.js';
 import { nextId } from '../pool-worker/handle.js';
-import { ensurePool } from '../pools.js';
-import { callAsync, notifyAsync } from './channel.js';
-import { openStreamAsync } from './streaming.js';
+import { settingsToSend } from '../pools.js';
+import { closeAsync, notifyAsync, openAsync } from './channel.js';
+import { StreamingResponse, type Wake } from './streaming.js';
 
-export async function exchangeAsync(
+const ASYNC: ExchangeChannel = { mode: 'async', notify: (message) => notifyAsync(message) };
+
+/**
+ * Runs one exchange; resolves with its result, or with `stream` at its head as a StreamingResponse.
+ * At `deadline` (ms since the epoch) or on `signal` the exchange is cancelled in the worker and fails
+ * with TotalTimeoutError or AbortedError: before the head, or for a stream at its next read.
+ */
+export function exchangeAsync(
   request: PreparedRequest,
+  stream: boolean,
   deadline = Number.POSITIVE_INFINITY,
   signal?: AbortSignal,
-): Promise<ExchangeResult> {
-  // Download progress needs the body in pieces: stream it, then hand over the whole.
-  if (request.onDownloadProgress) {
-    const res = await openStreamAsync(request, deadline, signal);
-    return res.result(await res.bytes());
+): Promise<ExchangeResult | StreamingResponse> {
+  const exchange = new Exchange(nextId(), request, stream, ASYNC);
+  return new Promise((resolve, reject) => {
+    const wake: Wake = { resolve: undefined };
+    let settled = false;
+    let release = () => {};
+    const update = () => {
+      if (!settled && exchange.ready) {
+        settled = true;
+        const body = exchange.body;
+        if (stream && body && !body.error) resolve(new StreamingResponse(body, wake, () => release()));
+        else {
+          try {
+            resolve(exchange.result());
+          } catch (error) {
+            reject(error);
+          }
+        }
+      }
+      const body = exchange.body;
+      if (body ? body.ended || body.error || body.cancelled : exchange.ready) release();
+      const w = wake.resolve;
+      wake.resolve = undefined;
+      w?.();
+    };
+    openAsync((handle) => exchange.open(settingsToSend(handle, 'async', request.pool)), {
+      message: (reply) => {
+        exchange.accept(reply);
+        update();
+      },
+      fail: (error) => {
+        exchange.fail(error);
+        update();
+      },
+    });
+    if (settled || (!Number.isFinite(deadline) && !signal)) return;
+    release = bound(deadline, signal, request, (error) => {
+      if (exchange.abort(error)) closeAsync(exchange.id);
+      update();
+    });
+  });
+}
+
+/** Arms the deadline and the abort signal of one exchange; returns their release. */
+function bound(
+  deadline: number,
+  signal: AbortSignal | undefined,
+  request: PreparedRequest,
+  giveUp: (error: OnepoolError) => void,
+): () => void {
+  if (signal?.aborted) {
+    giveUp(abortedError(request));
+    return () => {};
   }
-  ensurePool(request.pool);
-  const id = nextId();
-  const interim = interimHandler(request, id, notifyAsync, 'async');
-  const bounds = {
-    deadline,
-    signal,
-    timedOut: () => totalTimeoutError(request),
-    aborted: () => abortedError(request),
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => giveUp(totalTimeoutError(request)), Math.max(0, deadline - Date.now()))
+    : undefined;
+  const onAbort = () => giveUp(abortedError(request));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   };
-  return exchangeResult(await callAsync(exchangeMessage(request, id), [], interim, bounds), request);
 }
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange')
-    return (op.stream ? openStreamAsync : exchangeAsync)(op.request, op.deadline, op.signal);
+  if (op.kind === 'exchange') return exchangeAsync(op.request, op.stream, op.deadline, op.signal);
   if (op.kind === 'sleep') return new Promise((resolve) => setTimeout(resolve, op.ms));
   if (op.kind === 'read') return op.response.bytes();
   return op.fn(...(op.args as never[]));

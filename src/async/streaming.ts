@@ -4,12 +4,13 @@
  * chunk by chunk, each read crediting the worker so that it reads on.
  */
 import { Readable } from 'node:stream';
-import type { PreparedRequest } from '../core/options.js';
-import type { FromWorker } from '../core/protocol.js';
-import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
-import { abortedError, exchangeMessage, totalTimeoutError } from '../core/wire.js';
-import { nextId } from '../pool-worker/handle.js';
-import { bound, closeAsync, notifyAsync, openAsync } from './channel.js';
+import { StreamHead, type StreamState } from '../core/streaming.js';
+import { closeAsync } from './channel.js';
+
+/** Where a reader waiting for the next chunk parks its wake-up. */
+export interface Wake {
+  resolve: (() => void) | undefined;
+}
 
 /**
  * A response whose body has not been read yet. Read it once: `for await (const chunk of res)`,
@@ -17,13 +18,13 @@ import { bound, closeAsync, notifyAsync, openAsync } from './channel.js';
  * frees its connection. A body nobody reads fails with ReadTimeoutError after timeout.read.
  */
 export class StreamingResponse extends StreamHead implements AsyncIterable<Uint8Array> {
-  readonly #wake: { resolve: (() => void) | undefined };
+  readonly #wake: Wake;
   #locked = false;
 
   readonly #release: () => void;
 
   /** @internal made by http.stream() */
-  constructor(state: StreamState, wake: { resolve: (() => void) | undefined }, release: () => void) {
+  constructor(state: StreamState, wake: Wake, release: () => void) {
     super(state);
     this.#wake = wake;
     this.#release = release;
@@ -91,54 +92,4 @@ export class StreamingResponse extends StreamHead implements AsyncIterable<Uint8
     this.#release();
     this.#wake.resolve?.();
   }
-}
-
-/**
- * Sends `request` as a streamed exchange; resolves with the head, or rejects with the exchange's
- * error. At `deadline` (ms since the epoch) or on `signal` the exchange is cancelled in the worker
- * and fails with TotalTimeoutError or AbortedError: before the head, or later, at the next read.
- */
-export function openStreamAsync(
-  request: PreparedRequest,
-  deadline = Number.POSITIVE_INFINITY,
-  signal?: AbortSignal,
-): Promise<StreamingResponse> {
-  const id = nextId();
-  const wake: { resolve: (() => void) | undefined } = { resolve: undefined };
-  const state = new StreamState(id, request, notifyAsync, interimHandler(request, id, notifyAsync, 'async'));
-  return new Promise((resolve, reject) => {
-    let response: StreamingResponse | undefined;
-    let release = () => {};
-    const update = () => {
-      if (!response && state.head) {
-        response = new StreamingResponse(state, wake, () => release());
-        resolve(response);
-      } else if (!response && state.error) reject(state.error);
-      if (state.ended || state.error) release();
-      const w = wake.resolve;
-      wake.resolve = undefined;
-      w?.();
-    };
-    openAsync(exchangeMessage(request, id, true), {
-      message: (reply: FromWorker) => {
-        state.accept(reply);
-        update();
-      },
-      fail: (error) => {
-        state.error ??= error;
-        update();
-      },
-    });
-    if (state.error || (!Number.isFinite(deadline) && !signal)) return;
-    const bounds = {
-      deadline,
-      signal,
-      timedOut: () => totalTimeoutError(request),
-      aborted: () => abortedError(request),
-    };
-    release = bound(bounds, (error) => {
-      if (state.abort(error())) closeAsync(id);
-      update();
-    });
-  });
 }

@@ -3,7 +3,9 @@
  * async face runs lanes of promises, the sync face drives the policies itself (sync/all.ts).
  */
 import { InvalidArgumentError } from './errors.js';
-import { mergeOptions, type RequestOptions } from './options.js';
+import { mergeOptions } from './merge-options.js';
+import { allKeys, checkAllRequest, checkKeys } from './option-keys.js';
+import type { RequestOptions } from './options.js';
 import { callPolicy, type Policy } from './policy.js';
 import type { Response } from './response.js';
 
@@ -24,6 +26,7 @@ export type AllResult = { ok: true; response: Response } | { ok: false; error: u
 export const DEFAULT_ALL_CONCURRENCY = 16;
 
 export function allConcurrency(options: AllOptions | undefined): number {
+  checkKeys(options, allKeys, '', 'all() option');
   const n = options?.concurrency ?? DEFAULT_ALL_CONCURRENCY;
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('concurrency must be an integer >= 1');
   return n;
@@ -33,6 +36,8 @@ export function allConcurrency(options: AllOptions | undefined): number {
 export function allPolicies(defaults: RequestOptions, requests: readonly AllRequest[]): (() => Policy)[] {
   if (!Array.isArray(requests)) throw new InvalidArgumentError('all() takes an array of requests');
   return requests.map((item) => () => {
+    // Inside the thunk: a bad key fails this request alone, as a bad URL does.
+    checkAllRequest(item);
     const { url, method = 'GET', ...options } = item;
     return callPolicy(method, url, mergeOptions(defaults, options));
   });

@@ -30,9 +30,10 @@
  * └── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
  * ```
  *
- * Errors cross the thread boundary as plain data ({@link WireError}) because structured clone drops
- * the class and `code`; {@link fromWire} rebuilds the same class on the caller's side, with the caller's
- * stack, so `instanceof` and `code` work the same on both faces.
+ * Every class has a literal `name` and a static `code` (the instance's `code` is the same string), so
+ * neither depends on `constructor.name`, which a minifier renames. The codes above are public: they are
+ * the wire format between the threads (src/core/wire-error.ts) and the lineage `instanceof` checks across
+ * two copies of this module (the ESM and the CJS build loaded in one process).
  */
 
 import type { Response } from './response.js';
@@ -43,23 +44,145 @@ export interface ErrorRequestInfo {
   url: string;
 }
 
+// Each class's `code` is typed as the codes of its whole subtree: a value typed `TimeoutError` (or
+// `typeof TimeoutError`) may be a ReadTimeoutError, so only leaf classes can promise one literal.
+type ProxyErrorCode = 'ONEPOOL_ERR_PROXY';
+type ConnectErrorCode = 'ONEPOOL_ERR_CONNECT' | ProxyErrorCode;
+type StaleConnectionErrorCode = 'ONEPOOL_ERR_STALE_CONNECTION';
+type NotProcessedErrorCode = 'ONEPOOL_ERR_NOT_PROCESSED';
+type ConnectionClosedErrorCode =
+  | 'ONEPOOL_ERR_CONNECTION_CLOSED'
+  | StaleConnectionErrorCode
+  | NotProcessedErrorCode;
+type TLSErrorCode = 'ONEPOOL_ERR_TLS';
+type ResponseTooLargeErrorCode = 'ONEPOOL_ERR_RESPONSE_TOO_LARGE';
+type ResponseErrorCode = 'ONEPOOL_ERR_RESPONSE' | ResponseTooLargeErrorCode;
+type TooManyRedirectsErrorCode = 'ONEPOOL_ERR_TOO_MANY_REDIRECTS';
+type RedirectErrorCode = 'ONEPOOL_ERR_REDIRECT' | TooManyRedirectsErrorCode;
+type AbortedErrorCode = 'ONEPOOL_ERR_ABORTED';
+type ConnectTimeoutErrorCode = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
+type ReadTimeoutErrorCode = 'ONEPOOL_ERR_READ_TIMEOUT';
+type TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
+type PoolTimeoutErrorCode = 'ONEPOOL_ERR_POOL_TIMEOUT';
+type TimeoutErrorCode =
+  | 'ONEPOOL_ERR_TIMEOUT'
+  | ConnectTimeoutErrorCode
+  | ReadTimeoutErrorCode
+  | TotalTimeoutErrorCode
+  | PoolTimeoutErrorCode;
+type WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
+type RequestErrorCode =
+  | 'ONEPOOL_ERR_REQUEST'
+  | ConnectErrorCode
+  | ConnectionClosedErrorCode
+  | TLSErrorCode
+  | ResponseErrorCode
+  | RedirectErrorCode
+  | AbortedErrorCode
+  | TimeoutErrorCode
+  | WorkerCrashedErrorCode;
+type InvalidURLErrorCode = 'ONEPOOL_ERR_INVALID_URL';
+type InvalidHeaderErrorCode = 'ONEPOOL_ERR_INVALID_HEADER';
+type InvalidArgumentErrorCode = 'ONEPOOL_ERR_INVALID_ARGUMENT';
+type PoolClosedErrorCode = 'ONEPOOL_ERR_POOL_CLOSED';
+type InvalidRequestErrorCode =
+  | 'ONEPOOL_ERR_INVALID_REQUEST'
+  | InvalidURLErrorCode
+  | InvalidHeaderErrorCode
+  | InvalidArgumentErrorCode
+  | PoolClosedErrorCode;
+type HTTPStatusErrorCode = 'ONEPOOL_ERR_HTTP_STATUS';
+
+/** Every code an onepool error can have. */
+export type ErrorCode = 'ONEPOOL_ERR' | RequestErrorCode | InvalidRequestErrorCode | HTTPStatusErrorCode;
+
+/**
+ * The brand every onepool error carries: its lineage of codes, most specific first. Symbol.for is
+ * shared by every copy of this module in the process (and by other versions of onepool), so this
+ * array's shape is a contract between copies: extend it only compatibly.
+ */
+const BRAND = Symbol.for('onepool.error');
+
+// One lineage per class, shared (frozen) by its instances.
+const lineages = new WeakMap<object, readonly string[]>();
+
+function lineageOf(Class: typeof OnepoolError): readonly string[] {
+  let lineage = lineages.get(Class);
+  if (lineage === undefined) {
+    const codes: string[] = [];
+    // Only classes with a code of their own count: a user's subclass adds nothing to the lineage, so an
+    // instance of it is recognised by other copies as its nearest onepool ancestor.
+    for (let c: object | null = Class; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'code')) codes.push((c as typeof OnepoolError).code);
+    }
+    lineage = Object.freeze(codes);
+    lineages.set(Class, lineage);
+  }
+  return lineage;
+}
+
+/**
+ * The lineage a value is branded with, from any copy of onepool, or undefined. Only an array of strings
+ * counts as a brand, so a stray property under the same key that is not onepool's shape matches nothing.
+ */
+function brandOf(value: unknown): readonly string[] | undefined {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  const brand: unknown = (value as Record<symbol, unknown>)[BRAND];
+  return Array.isArray(brand) && brand.every((code) => typeof code === 'string') ? brand : undefined;
+}
+
+function isInstance(Class: typeof OnepoolError, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(Class, value)) return true;
+  // A class without a code of its own is a user's subclass: by its inherited code, every error of its
+  // parent's class from another copy would count as one of its instances.
+  if (!Object.hasOwn(Class, 'code')) return false;
+  return brandOf(value)?.includes(Class.code) ?? false;
+}
+
+/**
+ * Puts the name on the prototype the way Error.prototype has it (writable, not enumerable): the literal
+ * survives minification, it stays out of inspect output, and a user's subclass can still assign its own.
+ * Called after each class, not from a static block: a class that names itself in its body is emitted by
+ * esbuild under a second binding (`_ConnectError`), and util.inspect prints that constructor name.
+ */
+function named(Class: abstract new (...args: never[]) => OnepoolError, name: string): void {
+  Object.defineProperty(Class.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
 export class OnepoolError extends Error {
-  readonly code: string = 'ONEPOOL_ERR';
+  static readonly code: ErrorCode = 'ONEPOOL_ERR';
+  readonly code: ErrorCode;
   /** The low-level cause when there is one: the system or undici code and message, e.g. ECONNREFUSED. */
   readonly causeCode: string | undefined;
 
   constructor(message: string, options?: { cause?: unknown; causeCode?: string | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // new.target, not a per-class field: a user's subclass without a code of its own gets its parent's.
+    this.code = new.target.code;
     this.causeCode = options?.causeCode;
+    Object.defineProperty(this, BRAND, { value: lineageOf(new.target) });
   }
 
-  override get name(): string {
-    return this.constructor.name;
+  /**
+   * True for a real instance, and for an onepool error from another copy of this module (the ESM and
+   * the CJS build in one process) whose lineage of codes includes this class's code. Codes, not names:
+   * a minifier renames classes.
+   *
+   * The trade-off: the brand is under a registered symbol, so any code can forge one, and an object
+   * branded with onepool's codes passes as that error. The brand carries no more than what `code`
+   * already promises; a plain Error, an object without the brand, or one whose brand is not a list of
+   * codes never matches.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of instanceof, often a subclass
+    return isInstance(this, value);
   }
 }
+named(OnepoolError, 'OnepoolError');
 
 export class RequestError extends OnepoolError {
-  override readonly code: string = 'ONEPOOL_ERR_REQUEST';
+  static override readonly code: RequestErrorCode = 'ONEPOOL_ERR_REQUEST';
+  declare readonly code: RequestErrorCode;
   request: ErrorRequestInfo | undefined;
   /**
    * true when the exchange failed on a connection an earlier exchange had used, before any byte of
@@ -67,104 +190,150 @@ export class RequestError extends OnepoolError {
    */
   staleConnection = false;
 }
+named(RequestError, 'RequestError');
 
 export class ConnectError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_CONNECT';
+  static override readonly code: ConnectErrorCode = 'ONEPOOL_ERR_CONNECT';
+  declare readonly code: ConnectErrorCode;
 }
+named(ConnectError, 'ConnectError');
 /**
  * The proxy did not give a way to the origin: CONNECT answered with anything but 2xx (or with bytes
  * after its answer), a forward proxy answered 407, or a SOCKS5 handshake failed. Nothing was sent to
  * the origin. `status` is the proxy's HTTP status when it gave one.
  */
 export class ProxyError extends ConnectError {
-  override readonly code: string = 'ONEPOOL_ERR_PROXY';
+  static override readonly code: ProxyErrorCode = 'ONEPOOL_ERR_PROXY';
+  declare readonly code: ProxyErrorCode;
   status: number | undefined;
 }
+named(ProxyError, 'ProxyError');
 export class ConnectionClosedError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_CONNECTION_CLOSED';
+  static override readonly code: ConnectionClosedErrorCode = 'ONEPOOL_ERR_CONNECTION_CLOSED';
+  declare readonly code: ConnectionClosedErrorCode;
 }
+named(ConnectionClosedError, 'ConnectionClosedError');
 /**
  * A non-idempotent request (POST, PATCH) failed on a reused connection before any response byte.
  * The server most likely closed the idle connection before reading the request, so sending it again
  * is usually safe; onepool does not do so on its own, because it cannot know.
  */
 export class StaleConnectionError extends ConnectionClosedError {
-  override readonly code: string = 'ONEPOOL_ERR_STALE_CONNECTION';
+  static override readonly code: StaleConnectionErrorCode = 'ONEPOOL_ERR_STALE_CONNECTION';
+  declare readonly code: StaleConnectionErrorCode;
   /** Always true: the caller may retry when the request is safe to repeat. */
   readonly retryable = true;
 }
+named(StaleConnectionError, 'StaleConnectionError');
 /**
  * The server closed the stream without processing the request (an HTTP/2 GOAWAY whose last stream id
  * is below this stream's). Idempotent requests are replayed once by the pool before this is thrown;
  * for others, the server's word is that retrying is safe.
  */
 export class NotProcessedError extends ConnectionClosedError {
-  override readonly code: string = 'ONEPOOL_ERR_NOT_PROCESSED';
+  static override readonly code: NotProcessedErrorCode = 'ONEPOOL_ERR_NOT_PROCESSED';
+  declare readonly code: NotProcessedErrorCode;
   readonly retryable = true;
 }
+named(NotProcessedError, 'NotProcessedError');
 export class TLSError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_TLS';
+  static override readonly code: TLSErrorCode = 'ONEPOOL_ERR_TLS';
+  declare readonly code: TLSErrorCode;
 }
+named(TLSError, 'TLSError');
 export class ResponseError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_RESPONSE';
+  static override readonly code: ResponseErrorCode = 'ONEPOOL_ERR_RESPONSE';
+  declare readonly code: ResponseErrorCode;
 }
+named(ResponseError, 'ResponseError');
 /** The decoded response body grew past maxResponseSize (this also stops decompression bombs). */
 export class ResponseTooLargeError extends ResponseError {
-  override readonly code: string = 'ONEPOOL_ERR_RESPONSE_TOO_LARGE';
+  static override readonly code: ResponseTooLargeErrorCode = 'ONEPOOL_ERR_RESPONSE_TOO_LARGE';
+  declare readonly code: ResponseTooLargeErrorCode;
 }
+named(ResponseTooLargeError, 'ResponseTooLargeError');
 /** A redirect that cannot be followed: a scheme other than http(s), or a body that cannot be replayed. */
 export class RedirectError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_REDIRECT';
+  static override readonly code: RedirectErrorCode = 'ONEPOOL_ERR_REDIRECT';
+  declare readonly code: RedirectErrorCode;
 }
+named(RedirectError, 'RedirectError');
 /** More redirects than maxRedirects. `history` holds every response of the chain, oldest first. */
 export class TooManyRedirectsError extends RedirectError {
-  override readonly code: string = 'ONEPOOL_ERR_TOO_MANY_REDIRECTS';
+  static override readonly code: TooManyRedirectsErrorCode = 'ONEPOOL_ERR_TOO_MANY_REDIRECTS';
+  declare readonly code: TooManyRedirectsErrorCode;
   history: readonly Response[] = [];
 }
+named(TooManyRedirectsError, 'TooManyRedirectsError');
 /** The AbortSignal given as `signal` fired; the exchange in the worker was cancelled. */
 export class AbortedError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_ABORTED';
+  static override readonly code: AbortedErrorCode = 'ONEPOOL_ERR_ABORTED';
+  declare readonly code: AbortedErrorCode;
 }
+named(AbortedError, 'AbortedError');
 export class TimeoutError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_TIMEOUT';
+  static override readonly code: TimeoutErrorCode = 'ONEPOOL_ERR_TIMEOUT';
+  declare readonly code: TimeoutErrorCode;
 }
+named(TimeoutError, 'TimeoutError');
 export class ConnectTimeoutError extends TimeoutError {
-  override readonly code: string = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
+  static override readonly code: ConnectTimeoutErrorCode = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
+  declare readonly code: ConnectTimeoutErrorCode;
 }
+named(ConnectTimeoutError, 'ConnectTimeoutError');
 export class ReadTimeoutError extends TimeoutError {
-  override readonly code: string = 'ONEPOOL_ERR_READ_TIMEOUT';
+  static override readonly code: ReadTimeoutErrorCode = 'ONEPOOL_ERR_READ_TIMEOUT';
+  declare readonly code: ReadTimeoutErrorCode;
 }
+named(ReadTimeoutError, 'ReadTimeoutError');
 /** timeout.total passed: it bounds the whole call, across every redirect hop, retry and backoff. */
 export class TotalTimeoutError extends TimeoutError {
-  override readonly code: string = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
+  static override readonly code: TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
+  declare readonly code: TotalTimeoutErrorCode;
 }
+named(TotalTimeoutError, 'TotalTimeoutError');
 export class PoolTimeoutError extends TimeoutError {
-  override readonly code: string = 'ONEPOOL_ERR_POOL_TIMEOUT';
+  static override readonly code: PoolTimeoutErrorCode = 'ONEPOOL_ERR_POOL_TIMEOUT';
+  declare readonly code: PoolTimeoutErrorCode;
 }
+named(PoolTimeoutError, 'PoolTimeoutError');
 export class WorkerCrashedError extends RequestError {
-  override readonly code: string = 'ONEPOOL_ERR_WORKER_CRASHED';
+  static override readonly code: WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
+  declare readonly code: WorkerCrashedErrorCode;
 }
+named(WorkerCrashedError, 'WorkerCrashedError');
 
 export class InvalidRequestError extends OnepoolError {
-  override readonly code: string = 'ONEPOOL_ERR_INVALID_REQUEST';
+  static override readonly code: InvalidRequestErrorCode = 'ONEPOOL_ERR_INVALID_REQUEST';
+  declare readonly code: InvalidRequestErrorCode;
 }
+named(InvalidRequestError, 'InvalidRequestError');
 export class InvalidURLError extends InvalidRequestError {
-  override readonly code: string = 'ONEPOOL_ERR_INVALID_URL';
+  static override readonly code: InvalidURLErrorCode = 'ONEPOOL_ERR_INVALID_URL';
+  declare readonly code: InvalidURLErrorCode;
 }
+named(InvalidURLError, 'InvalidURLError');
 export class InvalidHeaderError extends InvalidRequestError {
-  override readonly code: string = 'ONEPOOL_ERR_INVALID_HEADER';
+  static override readonly code: InvalidHeaderErrorCode = 'ONEPOOL_ERR_INVALID_HEADER';
+  declare readonly code: InvalidHeaderErrorCode;
 }
+named(InvalidHeaderError, 'InvalidHeaderError');
 export class InvalidArgumentError extends InvalidRequestError {
-  override readonly code: string = 'ONEPOOL_ERR_INVALID_ARGUMENT';
+  static override readonly code: InvalidArgumentErrorCode = 'ONEPOOL_ERR_INVALID_ARGUMENT';
+  declare readonly code: InvalidArgumentErrorCode;
 }
+named(InvalidArgumentError, 'InvalidArgumentError');
 
 export class PoolClosedError extends InvalidRequestError {
-  override readonly code: string = 'ONEPOOL_ERR_POOL_CLOSED';
+  static override readonly code: PoolClosedErrorCode = 'ONEPOOL_ERR_POOL_CLOSED';
+  declare readonly code: PoolClosedErrorCode;
 }
+named(PoolClosedError, 'PoolClosedError');
 
 /** Thrown by `raiseForStatus()` (and by every call when `throwHttpErrors` is on) for 4xx and 5xx. */
 export class HTTPStatusError extends OnepoolError {
-  override readonly code: string = 'ONEPOOL_ERR_HTTP_STATUS';
+  static override readonly code: HTTPStatusErrorCode = 'ONEPOOL_ERR_HTTP_STATUS';
+  declare readonly code: HTTPStatusErrorCode;
   readonly status: number;
   /** The response, body already read. */
   readonly response: Response;
@@ -177,63 +346,39 @@ export class HTTPStatusError extends OnepoolError {
     this.response = response;
   }
 }
+named(HTTPStatusError, 'HTTPStatusError');
 
 /**
- * The classes that can cross the thread boundary, by name. HTTPStatusError never crosses: it is made
- * in the caller's thread from a response.
+ * Every class by its own code. The mapped type makes a code without a class, or a class for a code
+ * that is not in ErrorCode, a compile error; the tests check each key against its class's `code`.
+ * Internal: the main entry exports the classes, not this table.
  */
-const wireClasses = {
-  OnepoolError,
-  RequestError,
-  ConnectError,
-  ProxyError,
-  ConnectionClosedError,
-  NotProcessedError,
-  TLSError,
-  ResponseError,
-  ResponseTooLargeError,
-  TimeoutError,
-  ConnectTimeoutError,
-  ReadTimeoutError,
-  PoolTimeoutError,
-  WorkerCrashedError,
-  InvalidRequestError,
-  InvalidURLError,
-  InvalidHeaderError,
-  InvalidArgumentError,
-  PoolClosedError,
-} as const;
-
-export type WireErrorName = keyof typeof wireClasses;
-
-/** An error as plain, structured-clone-safe data. */
-export interface WireError {
-  name: WireErrorName;
-  message: string;
-  causeCode?: string | undefined;
-  causeMessage?: string | undefined;
-  /** ProxyError: the proxy's HTTP status */
-  status?: number | undefined;
-}
-
-export function toWire(error: OnepoolError): WireError {
-  const name = (
-    error.constructor.name in wireClasses ? error.constructor.name : 'OnepoolError'
-  ) as WireErrorName;
-  const wire: WireError = { name, message: error.message, causeCode: error.causeCode };
-  if (error instanceof ProxyError) wire.status = error.status;
-  return wire;
-}
-
-/** Rebuilds the error class on the caller's side; the stack is the caller's. */
-export function fromWire(wire: WireError, request?: ErrorRequestInfo): OnepoolError {
-  const Class = wireClasses[wire.name] ?? OnepoolError;
-  const cause =
-    wire.causeCode || wire.causeMessage
-      ? Object.assign(new Error(wire.causeMessage ?? wire.causeCode), { code: wire.causeCode })
-      : undefined;
-  const error = new Class(wire.message, { cause, causeCode: wire.causeCode });
-  if (error instanceof RequestError && request) error.request = request;
-  if (error instanceof ProxyError) error.status = wire.status;
-  return error;
-}
+export const errorClasses = {
+  ONEPOOL_ERR: OnepoolError,
+  ONEPOOL_ERR_REQUEST: RequestError,
+  ONEPOOL_ERR_CONNECT: ConnectError,
+  ONEPOOL_ERR_PROXY: ProxyError,
+  ONEPOOL_ERR_CONNECTION_CLOSED: ConnectionClosedError,
+  ONEPOOL_ERR_STALE_CONNECTION: StaleConnectionError,
+  ONEPOOL_ERR_NOT_PROCESSED: NotProcessedError,
+  ONEPOOL_ERR_TLS: TLSError,
+  ONEPOOL_ERR_RESPONSE: ResponseError,
+  ONEPOOL_ERR_RESPONSE_TOO_LARGE: ResponseTooLargeError,
+  ONEPOOL_ERR_REDIRECT: RedirectError,
+  ONEPOOL_ERR_TOO_MANY_REDIRECTS: TooManyRedirectsError,
+  ONEPOOL_ERR_ABORTED: AbortedError,
+  ONEPOOL_ERR_TIMEOUT: TimeoutError,
+  ONEPOOL_ERR_CONNECT_TIMEOUT: ConnectTimeoutError,
+  ONEPOOL_ERR_READ_TIMEOUT: ReadTimeoutError,
+  ONEPOOL_ERR_TOTAL_TIMEOUT: TotalTimeoutError,
+  ONEPOOL_ERR_POOL_TIMEOUT: PoolTimeoutError,
+  ONEPOOL_ERR_WORKER_CRASHED: WorkerCrashedError,
+  ONEPOOL_ERR_INVALID_REQUEST: InvalidRequestError,
+  ONEPOOL_ERR_INVALID_URL: InvalidURLError,
+  ONEPOOL_ERR_INVALID_HEADER: InvalidHeaderError,
+  ONEPOOL_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ONEPOOL_ERR_POOL_CLOSED: PoolClosedError,
+  ONEPOOL_ERR_HTTP_STATUS: HTTPStatusError,
+} as const satisfies {
+  readonly [C in ErrorCode]: { readonly code: ErrorCode; readonly prototype: OnepoolError };
+};

@@ -6,7 +6,9 @@
 import type { CookieJar } from 'tough-cookie';
 import { isJar, resolveJar } from './cookies.js';
 import { validateHooks } from './hooks.js';
-import { mergeOptions, type RequestOptions } from './options.js';
+import { mergeOptions } from './merge-options.js';
+import { checkRequestOptions } from './option-keys.js';
+import type { RequestOptions } from './options.js';
 import { callPolicy, type Policy, streamPolicy } from './policy.js';
 import type { StreamHead } from './streaming.js';
 
@@ -15,12 +17,15 @@ import type { StreamHead } from './streaming.js';
  * `client.async`, built from these defaults, share it), nested objects copied and frozen.
  */
 function freezeDefaults(defaults: RequestOptions): Readonly<RequestOptions> {
+  checkRequestOptions(defaults);
   const out: RequestOptions = { ...defaults };
   if (out.cookies === true) out.cookies = resolveJar(true) as CookieJar;
   if (out.hooks !== undefined) {
     const hooks = validateHooks(out.hooks);
     out.hooks = Object.freeze(
-      Object.fromEntries(Object.entries(hooks).map(([name, list]) => [name, Object.freeze([...list])])),
+      Object.fromEntries(
+        Object.entries(hooks).flatMap(([name, list]) => (list ? [[name, Object.freeze([...list])]] : [])),
+      ),
     );
   }
   for (const key of ['headers', 'params', 'timeout', 'retry', 'auth', 'tls'] as const) {
@@ -46,11 +51,14 @@ export abstract class Face<R, S = unknown> {
 
   /** The policy generator for one call, ready for this face's driver. */
   protected policy(method: string, url: string | URL, options?: RequestOptions): Policy {
+    // Checked before the merge: merging hooks keeps only the names it knows.
+    checkRequestOptions(options);
     return callPolicy(method, url, mergeOptions(this.defaults, options));
   }
 
   /** The same for a `stream()` call: it ends at the final response's head. */
   protected streamPolicy(method: string, url: string | URL, options?: RequestOptions): Policy<StreamHead> {
+    checkRequestOptions(options);
     return streamPolicy(method, url, mergeOptions(this.defaults, options));
   }
 

@@ -5,6 +5,7 @@
  * its own call and nothing else.
  */
 import { InvalidArgumentError } from './errors.js';
+import { checkKeys, hookKeys } from './option-keys.js';
 import { flattenHeaders, type PreparedRequest, parseURL } from './options.js';
 import type { Response } from './response.js';
 import type { StreamHead } from './streaming.js';
@@ -66,7 +67,7 @@ export type HookName = keyof Hooks;
 /** A client's hooks, then the call's: both run, in that order. */
 export function mergeHooks(base: Hooks, extra: Hooks): Hooks {
   const out: Record<string, unknown[]> = {};
-  for (const name of ['beforeRequest', 'afterResponse', 'beforeRetry', 'beforeRedirect'] as const) {
+  for (const name of Object.keys(hookKeys) as HookName[]) {
     const list = [...(base[name] ?? []), ...(extra[name] ?? [])];
     if (list.length) out[name] = list;
   }
@@ -75,9 +76,11 @@ export function mergeHooks(base: Hooks, extra: Hooks): Hooks {
 
 export function validateHooks(hooks: Hooks | undefined): Hooks {
   if (hooks === undefined) return {};
+  if (typeof hooks !== 'object' || hooks === null)
+    throw new InvalidArgumentError('hooks must be an object of hook arrays');
+  checkKeys(hooks, hookKeys, 'hooks');
   for (const [name, list] of Object.entries(hooks)) {
-    if (!['beforeRequest', 'afterResponse', 'beforeRetry', 'beforeRedirect'].includes(name))
-      throw new InvalidArgumentError(`unknown hook ${name}`);
+    if (list === undefined) continue;
     if (!Array.isArray(list) || !list.every((f) => typeof f === 'function'))
       throw new InvalidArgumentError(`hooks.${name} must be an array of functions`);
   }

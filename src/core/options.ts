@@ -8,7 +8,7 @@ import { type AuthOption, authorization } from './auth.js';
 import { joinBaseURL } from './base-url.js';
 import { exactBytes } from './bytes.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
-import { type Hooks, mergeHooks } from './hooks.js';
+import type { Hooks } from './hooks.js';
 import type { ProgressCallback } from './progress.js';
 import { checkProxyOption, type ProxyOption } from './proxy.js';
 import type { RetryOptions } from './retry.js';
@@ -147,7 +147,7 @@ export function parseURL(input: string | URL, params?: Params): URL {
   return url;
 }
 
-function appendParams(url: URL, params: Params): void {
+export function appendParams(url: URL, params: Params): void {
   const extra =
     typeof params === 'string' || params instanceof URLSearchParams ? new URLSearchParams(params) : null;
   if (extra) {
@@ -249,10 +249,15 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
 
 function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts> {
   if (timeout === undefined) return DEFAULT_TIMEOUTS;
-  const t =
-    typeof timeout === 'number'
-      ? { ...DEFAULT_TIMEOUTS, connect: timeout, read: timeout }
-      : { ...DEFAULT_TIMEOUTS, ...timeout };
+  const t = { ...DEFAULT_TIMEOUTS };
+  if (typeof timeout === 'number') {
+    t.connect = timeout;
+    t.read = timeout;
+  } else if (typeof timeout === 'object' && timeout !== null) {
+    // A field set to undefined keeps its default, as an absent one does.
+    for (const name of ['connect', 'read', 'total'] as const)
+      if (timeout[name] !== undefined) t[name] = timeout[name];
+  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, total }');
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
@@ -347,46 +352,4 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
 /** timeout.total in ms (0: none), validated. */
 export function totalTimeout(timeout: RequestOptions['timeout']): number {
   return resolveTimeouts(timeout).total;
-}
-
-function mergeHeaders(base: HeadersInit, extra: HeadersInit): [string, string][] {
-  const over = flattenHeaders(extra);
-  const names = new Set<string>();
-  for (let i = 0; i < over.length; i += 2) names.add(over[i]!.toLowerCase());
-  const out: [string, string][] = [];
-  const under = flattenHeaders(base);
-  for (let i = 0; i < under.length; i += 2)
-    if (!names.has(under[i]!.toLowerCase())) out.push([under[i]!, under[i + 1]!]);
-  for (let i = 0; i < over.length; i += 2) out.push([over[i]!, over[i + 1]!]);
-  return out;
-}
-
-function mergeParams(base: Params, extra: Params): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const p of [base, extra]) {
-    const url = new URL('http://x');
-    appendParams(url, p);
-    for (const [k, v] of url.searchParams) out.append(k, v);
-  }
-  return out;
-}
-
-/**
- * A client's defaults with one call's options on top: headers merge by case-insensitive name (the
- * call wins), params add up, timeouts merge field by field, hooks add up (the client's run first),
- * everything else is replaced.
- */
-export function mergeOptions(base: RequestOptions, extra: RequestOptions | undefined): RequestOptions {
-  if (extra === undefined) return base;
-  const merged: RequestOptions = { ...base, ...extra };
-  if (base.headers !== undefined && extra.headers !== undefined)
-    merged.headers = mergeHeaders(base.headers, extra.headers);
-  if (base.params !== undefined && extra.params !== undefined)
-    merged.params = mergeParams(base.params, extra.params);
-  if (typeof base.timeout === 'object' && typeof extra.timeout === 'object') {
-    merged.timeout = { ...base.timeout, ...extra.timeout };
-  }
-  if (base.hooks !== undefined && extra.hooks !== undefined)
-    merged.hooks = mergeHooks(base.hooks, extra.hooks);
-  return merged;
 }

@@ -3,6 +3,7 @@
  * Configuration of requests lives on clients; this is the only configuration the pool itself has.
  */
 import { InvalidArgumentError } from './errors.js';
+import { checkKeys, poolKeys } from './option-keys.js';
 
 export interface PoolOptions {
   /** HTTP/1.1 connections per pool key (origin + configuration). Default 16. */
@@ -37,9 +38,9 @@ const minimum: { readonly [K in keyof ResolvedPoolOptions]: number } = {
 
 /** `base` with `extra` on top, validated. Throws InvalidArgumentError for an unknown or out-of-range option. */
 export function mergePoolOptions(base: ResolvedPoolOptions, extra: PoolOptions): ResolvedPoolOptions {
+  checkKeys(extra, poolKeys, '', 'pool option');
   const out = { ...base };
   for (const [name, value] of Object.entries(extra)) {
-    if (!(name in minimum)) throw new InvalidArgumentError(`unknown pool option: ${name}`);
     if (value === undefined) continue;
     const min = minimum[name as keyof ResolvedPoolOptions];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min)

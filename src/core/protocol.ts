@@ -17,13 +17,15 @@
  * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
-import type { WireError } from './errors.js';
+
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
+import type { WireError } from './wire-error.js';
 
-export const PROTOCOL_VERSION = 1;
+/** Bumped whenever a message changes shape: copies of onepool share a worker only when it matches. */
+export const PROTOCOL_VERSION = 2;
 
 /** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
 export const Control = {
@@ -64,8 +66,13 @@ export interface WireRequest {
   maxResponseSize: number;
   /** the proxy for this exchange (part of `key`); absent for a direct connection */
   proxy?: WireProxy;
-  /** 0 for the process-wide pool, else a private pool's id (configured before its first exchange) */
+  /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
+  /**
+   * The pool's settings, on the first exchange of each channel after they changed (a private pool:
+   * its first exchange); the worker applies them before this exchange, unless it has newer ones.
+   */
+  poolSettings?: WirePoolSettings;
   /** answer with head / chunk / end instead of one `response` */
   stream?: boolean;
   /** a body the worker produces or pulls itself (`body` is null then) */
@@ -78,6 +85,12 @@ export interface WireRequest {
    * again. The caller decides (its retry policy owns the method list); the worker only obeys.
    */
   replayUnprocessed: boolean;
+}
+
+/** A pool's settings and their version (it only grows, so settings that arrive late on the other channel lose). */
+export interface WirePoolSettings {
+  version: number;
+  options: ResolvedPoolOptions;
 }
 
 /**
@@ -136,15 +149,20 @@ export type WireHead = Omit<WireResponse, 't' | 'body'> & { t: 'head' };
 /** Test-only ways to kill the worker; used by the failure tests. */
 export type CrashMode = 'exit' | 'throw';
 
+/** Starts one exchange; `id` is `req.id`, repeated so every message with a reply has it at the top. */
+export interface ExchangeMessage {
+  t: 'exchange';
+  id: number;
+  req: WireRequest;
+}
+
 export type ToWorker =
-  | { t: 'exchange'; req: WireRequest }
+  | ExchangeMessage
   /** several messages posted in one turn (async channel only; see outbox.ts) */
   | { t: 'batch'; messages: ToWorker[] }
   /** `abort`: the caller gave up waiting (timeout.total, a signal): close, never drain, a streamed rest */
   | { t: 'cancel'; id: number; abort?: boolean }
   | { t: 'stats'; id: number; pool?: number }
-  /** sets a pool's policy (creating a private pool on first sight); answered with 'ok' */
-  | { t: 'configure'; id: number; pool: number; options: ResolvedPoolOptions }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
   /** the caller has consumed `bytes` more of a streamed body */

@@ -128,6 +128,12 @@ export class StreamState {
 
 const NO_BODY = new Uint8Array(0);
 
+/** A streamed head with its whole body, as a buffered exchange's result. */
+export function headResult(wire: WireHead, body: Uint8Array): ExchangeResult {
+  const { t: _t, id: _id, ...head } = wire;
+  return { ...head, body };
+}
+
 /** The response head of a streamed exchange, the same on both faces. */
 export abstract class StreamHead {
   readonly status: number;
@@ -198,8 +204,7 @@ export abstract class StreamHead {
 
   /** @internal this head with a whole body, as a buffered exchange's result */
   result(body: Uint8Array): ExchangeResult {
-    const { t: _t, id: _id, ...head } = this.state.head!;
-    return { ...head, body };
+    return headResult(this.state.head!, body);
   }
 
   /** The trailers (HTTP/1.1 chunked or h2), once the body has been read to its end; undefined before. */

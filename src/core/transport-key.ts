@@ -56,7 +56,7 @@ export interface TransportOptions {
 type Classification = 'splits-pool' | 'does-not-split';
 
 /** How each TLS option treats the pool: every TLS option must be listed. */
-const tlsRegistry: { readonly [K in keyof Required<TLSOptions>]: Classification } = {
+export const tlsRegistry: { readonly [K in keyof Required<TLSOptions>]: Classification } = {
   verify: 'splits-pool',
   ca: 'splits-pool',
   cert: 'splits-pool',
@@ -117,9 +117,6 @@ function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
   if (tls === undefined) return { id: '', tls: DEFAULT_TLS };
   const hit = tlsCache.get(tls);
   if (hit) return hit;
-  for (const name of Object.keys(tls)) {
-    if (!(name in tlsRegistry)) throw new InvalidArgumentError(`unknown tls option: ${name}`);
-  }
   const out: WireTLS = { rejectUnauthorized: tls.verify !== false };
   if (tls.ca !== undefined) {
     const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca as PEM];

@@ -5,6 +5,7 @@
  */
 import { exactBytes } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
+import { checkKeys, fileKeys } from './option-keys.js';
 import type { WirePart, WireUpload } from './protocol.js';
 
 /** A file on disk used as a body or a multipart part; made by {@link file}. */
@@ -15,6 +16,7 @@ export class FileBody {
   /** Content-Type of a multipart part */
   readonly type: string | undefined;
   constructor(path: string, options: { filename?: string; type?: string } = {}) {
+    checkKeys(options, fileKeys, '', 'file() option');
     this.path = path;
     this.filename = options.filename;
     this.type = options.type;

@@ -5,7 +5,6 @@
 import {
   AbortedError,
   ConnectionClosedError,
-  fromWire,
   InvalidHeaderError,
   NotProcessedError,
   type OnepoolError,
@@ -15,16 +14,17 @@ import {
 } from './errors.js';
 import { findHeader, type PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
-import type { FromWorker, ToWorker, WireFailure, WireRequest } from './protocol.js';
+import type { ExchangeMessage, FromWorker, WireFailure, WireRequest } from './protocol.js';
 import { proxyFor } from './proxy.js';
 import { IDEMPOTENT } from './retry.js';
 import { poolKey } from './transport-key.js';
+import { fromWire } from './wire-error.js';
 
 /**
  * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308
  * redirect must send the same bytes again.
  */
-export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ToWorker & { id: number } {
+export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
   const body = req.body;
   // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
   const proxy = proxyFor(req.proxy, req.url);

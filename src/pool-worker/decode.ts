@@ -9,7 +9,7 @@
  */
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import type { WireError } from '../core/errors.js';
+import type { WireError } from '../core/wire-error.js';
 
 export interface BodyDecoder {
   /** One chunk of the body as received. */
@@ -57,7 +57,7 @@ function codings(headers: readonly string[]): string[] | null {
 }
 
 const tooMany = (list: readonly string[]): WireError => ({
-  name: 'ResponseError',
+  code: 'ONEPOOL_ERR_RESPONSE',
   message: `refused a body with ${list.length} content codings (at most ${MAX_CODINGS})`,
 });
 
@@ -82,7 +82,7 @@ export function bodyDecoder(
       failed = true;
       for (const stream of chain ?? []) stream.destroy();
       fail({
-        name: 'ResponseTooLargeError',
+        code: 'ONEPOOL_ERR_RESPONSE_TOO_LARGE',
         message: `response body larger than maxResponseSize (${limit} bytes${chain ? ' decoded' : ''})`,
       });
       return;
@@ -118,7 +118,7 @@ export function bodyDecoder(
         failed = true;
         for (const s of streams) s.destroy();
         fail({
-          name: 'ResponseError',
+          code: 'ONEPOOL_ERR_RESPONSE',
           message: `could not decode the ${encoded.join(', ')} body: ${error.message}`,
           causeCode: (error as NodeJS.ErrnoException).code,
         });

@@ -1,13 +1,13 @@
 /**
- * One table from undici's and Node's error codes to onepool's error classes, most specific first.
- * The result is plain data ({@link WireError}); the caller's side rebuilds the class.
+ * One table from undici's and Node's error codes to onepool's public error codes, most specific first.
+ * The result is plain data ({@link WireError}); the caller's side rebuilds the class from the code.
  */
-import type { WireError, WireErrorName } from '../core/errors.js';
+import { isWireCode, type WireError, type WireErrorCode } from '../core/wire-error.js';
 import { PROXY_ERROR_CODE } from './proxy.js';
 
 type Rule = [
   test: (code: string, error: NodeJS.ErrnoException) => boolean,
-  name: WireErrorName,
+  code: WireErrorCode,
   message?: string,
 ];
 
@@ -34,15 +34,17 @@ const TLS_CODES = new Set([
 ]);
 
 const rules: Rule[] = [
-  // onepool's own pool errors (pool.ts, h2.ts), carrying their final message
-  [is('ONEPOOL_POOL_TIMEOUT'), 'PoolTimeoutError'],
-  [is('ONEPOOL_NOT_PROCESSED'), 'NotProcessedError'],
-  [is('ONEPOOL_POOL_CLOSED'), 'PoolClosedError'],
-  [is('UND_ERR_CONNECT_TIMEOUT'), 'ConnectTimeoutError', 'connect timeout'],
-  [is('UND_ERR_HEADERS_TIMEOUT'), 'ReadTimeoutError', 'read timeout: no response headers in time'],
-  [is('UND_ERR_BODY_TIMEOUT'), 'ReadTimeoutError', 'read timeout: the body stalled'],
-  [(code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'), 'TLSError'],
-  [(_code, e) => /certificate|ssl|tls/i.test(e.message ?? '') && !!e.code?.startsWith('ERR_'), 'TLSError'],
+  [is('UND_ERR_CONNECT_TIMEOUT'), 'ONEPOOL_ERR_CONNECT_TIMEOUT', 'connect timeout'],
+  [is('UND_ERR_HEADERS_TIMEOUT'), 'ONEPOOL_ERR_READ_TIMEOUT', 'read timeout: no response headers in time'],
+  [is('UND_ERR_BODY_TIMEOUT'), 'ONEPOOL_ERR_READ_TIMEOUT', 'read timeout: the body stalled'],
+  [
+    (code) => TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'),
+    'ONEPOOL_ERR_TLS',
+  ],
+  [
+    (_code, e) => /certificate|ssl|tls/i.test(e.message ?? '') && !!e.code?.startsWith('ERR_'),
+    'ONEPOOL_ERR_TLS',
+  ],
   [
     is(
       'ECONNREFUSED',
@@ -54,14 +56,14 @@ const rules: Rule[] = [
       'ENETDOWN',
       'EADDRNOTAVAIL',
     ),
-    'ConnectError',
+    'ONEPOOL_ERR_CONNECT',
   ],
   // llhttp's parse errors; undici leaves `code` unset for some of them.
-  [(_code, e) => e.name === 'HTTPParserError', 'ResponseError', undefined],
+  [(_code, e) => e.name === 'HTTPParserError', 'ONEPOOL_ERR_RESPONSE', undefined],
   // An upgrade (101) nobody asked for: the server broke the protocol, the socket is gone.
   [
     (code, e) => code === 'UND_ERR_SOCKET' && e.message === 'bad upgrade',
-    'ResponseError',
+    'ONEPOOL_ERR_RESPONSE',
     'unsolicited 101 upgrade',
   ],
   [
@@ -72,7 +74,7 @@ const rules: Rule[] = [
       code === 'UND_ERR_HEADERS_OVERFLOW' ||
       code === 'UND_ERR_INFO' ||
       code === 'ERR_HTTP2_PROTOCOL_ERROR',
-    'ResponseError',
+    'ONEPOOL_ERR_RESPONSE',
   ],
   [
     is(
@@ -83,18 +85,24 @@ const rules: Rule[] = [
       'UND_ERR_DESTROYED',
       'ERR_HTTP2_STREAM_ERROR',
     ),
-    'ConnectionClosedError',
+    'ONEPOOL_ERR_CONNECTION_CLOSED',
   ],
-  [(code) => code.startsWith('ERR_HTTP2_'), 'ConnectionClosedError'],
-  [(code) => code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE', 'InvalidArgumentError'],
+  [(code) => code.startsWith('ERR_HTTP2_'), 'ONEPOOL_ERR_CONNECTION_CLOSED'],
+  [
+    (code) => code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE',
+    'ONEPOOL_ERR_INVALID_ARGUMENT',
+  ],
 ];
 
 function match(error: NodeJS.ErrnoException): WireError | undefined {
   const code = typeof error.code === 'string' ? error.code : '';
-  for (const [test, name, message] of rules) {
+  // onepool's own pool errors (limits.ts, h2.ts) carry their public code and final message, and have no
+  // lower-level cause to report.
+  if (isWireCode(code)) return { code, message: error.message };
+  for (const [test, wireCode, message] of rules) {
     if (test(code, error))
       return {
-        name,
+        code: wireCode,
         message: message ?? error.message,
         causeCode: code || undefined,
         causeMessage: error.message,
@@ -108,9 +116,10 @@ export function mapError(error: unknown): WireError {
   const e = (error instanceof Error ? error : new Error(String(error))) as NodeJS.ErrnoException;
   type Coded = Error & { code?: unknown; status?: number };
   for (const p of [e as Coded, e.cause as Coded | undefined]) {
-    if (p?.code === PROXY_ERROR_CODE) return { name: 'ProxyError', message: p.message, status: p.status };
+    if (p?.code === PROXY_ERROR_CODE)
+      return { code: 'ONEPOOL_ERR_PROXY', message: p.message, status: p.status };
   }
   // undici wraps some socket errors: a TLS or connect code on the cause is the more specific one.
   const cause = e.cause instanceof Error ? match(e.cause as NodeJS.ErrnoException) : undefined;
-  return cause ?? match(e) ?? { name: 'RequestError', message: e.message, causeCode: e.code };
+  return cause ?? match(e) ?? { code: 'ONEPOOL_ERR_REQUEST', message: e.message, causeCode: e.code };
 }

@@ -10,8 +10,8 @@
  * - account for themselves in the pool exactly once.
  */
 import type { Transferable } from 'node:worker_threads';
-import type { WireError } from '../core/errors.js';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
+import type { WireError } from '../core/wire-error.js';
 import { finished, started } from './accounting.js';
 import { dispatchExchange, type Pull } from './dispatch.js';
 import { addExchange, type LiveExchange, removeExchange } from './exchanges.js';
@@ -44,7 +44,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
       this.#connectTimer = setTimeout(() => {
         if (this.connection) return;
         this.fail({
-          name: 'ConnectTimeoutError',
+          code: 'ONEPOOL_ERR_CONNECT_TIMEOUT',
           message: `no connection to ${req.origin} within ${req.connectTimeout} ms`,
         });
       }, req.connectTimeout);
@@ -91,7 +91,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     this.#readTimer = setTimeout(() => {
       this.#readTimer = undefined;
       const what = this.status === 0 ? 'no response headers' : 'the body stalled';
-      this.fail({ name: 'ReadTimeoutError', message: `read timeout: ${what} within ${ms} ms` });
+      this.fail({ code: 'ONEPOOL_ERR_READ_TIMEOUT', message: `read timeout: ${what} within ${ms} ms` });
     }, ms);
   }
 
@@ -138,7 +138,11 @@ export function startOnPool(
 ): void {
   const pool = poolById(req.pool);
   if (!pool) {
-    reply({ t: 'error', id: req.id, error: { name: 'PoolClosedError', message: 'the pool was closed' } });
+    reply({
+      t: 'error',
+      id: req.id,
+      error: { code: 'ONEPOOL_ERR_POOL_CLOSED', message: 'the pool was closed' },
+    });
     return;
   }
   const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);

@@ -7,8 +7,8 @@
  * that order.
  */
 import { joinExact } from '../core/bytes.js';
-import type { WireError } from '../core/errors.js';
 import type { WireRequest } from '../core/protocol.js';
+import type { WireError } from '../core/wire-error.js';
 import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';

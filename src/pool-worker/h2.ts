@@ -318,12 +318,12 @@ export class H2Origin implements Driver {
       : goaway
         ? `the server sent GOAWAY (last stream ${s.goaway}) before processing this ${method}`
         : 'the server refused the stream again (REFUSED_STREAM)';
-    p.sink.error(poolError('ONEPOOL_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`));
+    p.sink.error(poolError('ONEPOOL_ERR_NOT_PROCESSED', `${why}; it was not processed and is safe to retry`));
   }
 
   async close(): Promise<void> {
     for (const p of this.#queue.splice(0))
-      p.sink.error(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
+      p.sink.error(poolError('ONEPOOL_ERR_POOL_CLOSED', 'the pool was closed'));
     await Promise.all(
       [...this.#sessions].map(
         (s) =>

@@ -48,7 +48,9 @@ export class Limits {
       waiter.timer = setTimeout(() => {
         const at = this.#waiters.indexOf(waiter);
         if (at !== -1) this.#waiters.splice(at, 1);
-        fail(poolError('ONEPOOL_POOL_TIMEOUT', `no connection slot within ${ms} ms (maxConnections ${cap})`));
+        fail(
+          poolError('ONEPOOL_ERR_POOL_TIMEOUT', `no connection slot within ${ms} ms (maxConnections ${cap})`),
+        );
       }, ms);
     }
     this.#waiters.push(waiter);
@@ -111,7 +113,7 @@ export class Limits {
   close(): void {
     for (const waiter of this.#waiters.splice(0)) {
       clearTimeout(waiter.timer);
-      waiter.fail(poolError('ONEPOOL_POOL_CLOSED', 'the pool was closed'));
+      waiter.fail(poolError('ONEPOOL_ERR_POOL_CLOSED', 'the pool was closed'));
     }
   }
 }

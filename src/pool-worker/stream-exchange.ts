@@ -13,8 +13,8 @@
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
  */
 import { joinExact } from '../core/bytes.js';
-import type { WireError } from '../core/errors.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import type { WireError } from '../core/wire-error.js';
 import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder } from './decode.js';
 import { mapError } from './error-map.js';
@@ -117,7 +117,7 @@ class StreamExchange extends BaseExchange {
     if (ms <= 0 || this.#idleTimer) return;
     this.#idleTimer = setTimeout(() => {
       this.fail({
-        name: 'ReadTimeoutError',
+        code: 'ONEPOOL_ERR_READ_TIMEOUT',
         message: `read timeout: the streamed body was not read for ${ms} ms`,
       });
     }, ms);

@@ -10,7 +10,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
-import { toWire, WorkerCrashedError } from '../core/errors.js';
+import { RequestError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import {
   Control,
@@ -20,8 +20,10 @@ import {
   STATE_EXITED,
   STATE_RUNNING,
   type ToWorker,
+  type WirePoolSettings,
   type WorkerData,
 } from '../core/protocol.js';
+import { toWire } from '../core/wire-error.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
 import { closePool, configurePool, poolStats } from './registry.js';
@@ -38,10 +40,16 @@ process.on('exit', (code) => {
   Atomics.notify(control, Control.SEQ);
 });
 
-/** The error that stands in for a reply that cannot be cloned, so no caller waits forever. */
+/**
+ * The error that stands in for a reply that cannot be cloned, so no caller waits forever. A
+ * RequestError, not WorkerCrashedError: the worker is alive, and the next call needs no new one.
+ */
 function unsendable(message: FromWorker, error: Error): FromWorker {
-  const wire = toWire(new WorkerCrashedError(`reply could not be sent: ${error.message}`));
-  return { t: 'error', id: message.id, error: { ...wire, name: 'RequestError' } };
+  return {
+    t: 'error',
+    id: message.id,
+    error: toWire(new RequestError(`reply could not be sent: ${error.message}`)),
+  };
 }
 
 /** Posts a reply on the sync channel (one caller waits for exactly this message). */
@@ -77,6 +85,15 @@ function syncEnded(): void {
   if (--syncPending === 0) clearInterval(heartbeat);
 }
 
+/** The settings version each pool runs with: settings sent on both channels arrive twice, in either order. */
+const settingsVersions = new Map<number, number>();
+
+function applySettings(pool: number, settings: WirePoolSettings): void {
+  if ((settingsVersions.get(pool) ?? 0) >= settings.version) return;
+  settingsVersions.set(pool, settings.version);
+  configurePool(pool, settings.options);
+}
+
 function handle(
   message: ToWorker,
   port: MessagePort,
@@ -84,6 +101,7 @@ function handle(
 ): void {
   switch (message.t) {
     case 'exchange':
+      if (message.req.poolSettings) applySettings(message.req.pool, message.req.poolSettings);
       if (message.req.stream) startStream(message.req, reply);
       else startExchange(message.req, reply);
       return;
@@ -103,12 +121,10 @@ function handle(
     case 'stats':
       reply({ t: 'stats', id: message.id, stats: poolStats(message.pool) });
       return;
-    case 'configure':
-      configurePool(message.pool, message.options);
-      reply({ t: 'ok', id: message.id });
-      return;
     case 'close-pool':
       // Answered at once: idle connections close now, busy ones when their exchanges end.
+      // Closed for good: a late exchange that carries its settings must not bring it back.
+      settingsVersions.set(message.pool, Number.POSITIVE_INFINITY);
       closePool(message.pool).catch(() => {});
       reply({ t: 'ok', id: message.id });
       return;
@@ -132,7 +148,7 @@ function handle(
 }
 
 const unknownMessage = (message: unknown) => ({
-  name: 'InvalidArgumentError' as const,
+  code: 'ONEPOOL_ERR_INVALID_ARGUMENT' as const,
   message: `pool worker: unknown message ${JSON.stringify(message)?.slice(0, 100)}`,
 });
 

@@ -4,22 +4,18 @@
  * replies, in whatever order they come, resume the policy they belong to.
  */
 import type { AllResult } from '../core/all.js';
+import { Exchange } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
-import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
-import type { FromWorker } from '../core/protocol.js';
-import { isFinal } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
-import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
-import { nextId, workerHandle } from '../pool-worker/handle.js';
-import { ensurePool } from '../pools.js';
-import { listenSync, postSync, pumpSync, unlisten } from './channel.js';
-import { sleepSync } from './driver.js';
+import { totalTimeoutError } from '../core/wire.js';
+import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
+import { pumpSync, unlisten } from './channel.js';
+import { SYNC, sleepSync, startSync } from './driver.js';
 
 interface Lane {
   index: number;
   policy: Policy;
-  request?: PreparedRequest;
   wakeAt?: number;
   /** the exchange's timeout.total deadline (ms since the epoch) */
   deadline?: number;
@@ -27,10 +23,11 @@ interface Lane {
 
 export function runSyncAll(policies: readonly (() => Policy)[], concurrency: number): AllResult[] {
   const results = new Array<AllResult>(policies.length);
-  const waiting = new Map<number, Lane>();
+  const waiting = new Map<Exchange, Lane>();
   const sleeping = new Set<Lane>();
-  /** final replies that arrived, in arrival order */
-  const arrived: [id: number, reply: FromWorker][] = [];
+  /** exchanges that became ready, in arrival order */
+  const arrived: Exchange[] = [];
+  let handle: WorkerHandle | undefined;
   let running = 0;
   let next = 0;
 
@@ -65,22 +62,14 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     }
     // all() buffers its responses: its policies never stream, so never ask to read a stream.
     if (op.kind === 'read') return resume(lane, () => lane.policy.next(op.response.bytes()));
-    const id = nextId();
-    listenSync(id, (reply) => {
-      if (!isFinal(reply)) return;
-      unlisten(id);
-      arrived.push([id, reply]);
-    });
+    const exchange = new Exchange(nextId(), op.request, false, SYNC);
     try {
-      ensurePool(op.request.pool);
-      postSync(exchangeMessage(op.request, id));
+      handle = startSync(exchange, (ready) => arrived.push(ready));
     } catch (error) {
-      unlisten(id);
       return resume(lane, () => lane.policy.throw(error));
     }
-    lane.request = op.request;
     lane.deadline = op.deadline;
-    waiting.set(id, lane);
+    waiting.set(exchange, lane);
   };
 
   for (;;) {
@@ -104,12 +93,13 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
         resume(lane, () => lane.policy.next(undefined));
       } else wake = Math.min(wake, lane.wakeAt!);
     }
-    for (const [id, lane] of waiting) {
+    for (const [exchange, lane] of waiting) {
       if (lane.deadline! <= now) {
-        waiting.delete(id);
-        unlisten(id);
-        postSync({ t: 'cancel', id });
-        resume(lane, () => lane.policy.throw(totalTimeoutError(lane.request!)));
+        waiting.delete(exchange);
+        unlisten(exchange.id);
+        const error = totalTimeoutError(exchange.request);
+        exchange.abort(error);
+        resume(lane, () => lane.policy.throw(error));
       } else wake = Math.min(wake, lane.deadline!);
     }
     if (waiting.size === 0) {
@@ -118,26 +108,25 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     }
     if (arrived.length === 0) {
       try {
-        pumpSync(workerHandle(), () => arrived.length > 0, Number.isFinite(wake) ? wake : undefined);
+        pumpSync(handle!, () => arrived.length > 0, Number.isFinite(wake) ? wake : undefined);
       } catch (error) {
         // The worker died: every exchange in flight failed with it; their policies decide what follows.
         const lanes = [...waiting.entries()];
         waiting.clear();
-        for (const [id, lane] of lanes) {
-          unlisten(id);
+        for (const [exchange, lane] of lanes) {
+          unlisten(exchange.id);
           resume(lane, () => lane.policy.throw(error));
         }
         continue;
       }
     }
-    const [id, reply] = arrived.shift() ?? [];
-    if (id === undefined || reply === undefined) continue;
-    const lane = waiting.get(id);
-    if (!lane) continue; // timed out meanwhile
-    waiting.delete(id);
+    const exchange = arrived.shift();
+    const lane = exchange && waiting.get(exchange);
+    if (!exchange || !lane) continue; // timed out meanwhile
+    waiting.delete(exchange);
     let result: ExchangeResult;
     try {
-      result = exchangeResult(reply, lane.request!);
+      result = exchange.result();
     } catch (error) {
       resume(lane, () => lane.policy.throw(error));
       continue;

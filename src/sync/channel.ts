@@ -10,7 +10,7 @@
  * other calls); replies nobody waits for any more (abandoned calls) are dropped.
  */
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
-import { InvalidArgumentError, type OnepoolError, WorkerCrashedError } from '../core/errors.js';
+import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
 import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
 import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
@@ -20,14 +20,24 @@ const SLICE_MS = 200;
 const UNRESPONSIVE_MS = 10_000;
 
 type Listener = (reply: FromWorker) => void;
-const listeners = new Map<number, Listener>();
 
-/** Posts `message` on the sync channel (no waiting). */
-export function postSync(message: ToWorker, transfer: Transferable[] = []): WorkerHandle {
+/**
+ * Posts a message built for `handle` (the live worker) on the sync channel, routing every later
+ * reply with its id to `listener` (until {@link unlisten}); no waiting. Returns the handle to wait on.
+ */
+export function postSync(
+  build: (handle: WorkerHandle) => ToWorker & { id: number },
+  listener: Listener,
+  transfer: Transferable[] = [],
+): WorkerHandle {
   const handle = workerHandle();
+  const message = build(handle);
+  handle.syncListeners.set(message.id, listener);
   try {
     handle.syncPort.postMessage(message, transfer);
   } catch (error) {
+    handle.syncListeners.delete(message.id);
+    if (message.t === 'exchange') handle.sent.sync.delete(message.req.pool);
     throw new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`);
   }
   return handle;
@@ -38,13 +48,9 @@ export function notifySync(message: ToWorker): void {
   existingWorker()?.syncPort.postMessage(message);
 }
 
-/** Routes every later reply with this id to `listener` (until {@link unlisten}). */
-export function listenSync(id: number, listener: Listener): void {
-  listeners.set(id, listener);
-}
-
+/** Stops routing replies for `id`; later ones are dropped. */
 export function unlisten(id: number): void {
-  listeners.delete(id);
+  existingWorker()?.syncListeners.delete(id);
 }
 
 /**
@@ -61,7 +67,7 @@ export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: numb
   for (;;) {
     for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
       const reply = got.message as FromWorker;
-      listeners.get(reply.id)?.(reply);
+      handle.syncListeners.get(reply.id)?.(reply);
     }
     if (done()) return true;
     const state = Atomics.load(control, Control.STATE);
@@ -89,32 +95,19 @@ export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: numb
   }
 }
 
-/**
- * Posts one message and blocks until the final reply with the same id arrives; other replies with
- * that id (upload pulls, progress) go to `interim` meanwhile. With a `deadline` (ms since the epoch),
- * blocks no longer than that: the worker is told to cancel the exchange and `timedOut()` is thrown.
- */
-export function callSync(
-  message: ToWorker & { id: number },
-  transfer: Transferable[] = [],
-  interim?: Listener,
-  deadline = Number.POSITIVE_INFINITY,
-  timedOut?: () => OnepoolError,
-): FromWorker {
+/** Posts one message and blocks until the reply with the same id arrives. */
+export function callSync(message: ToWorker & { id: number }): FromWorker {
   let result: FromWorker | undefined;
-  listenSync(message.id, (reply) => {
-    if (isFinal(reply)) result = reply;
-    else interim?.(reply);
-  });
+  const handle = postSync(
+    () => message,
+    (reply) => {
+      if (isFinal(reply)) result = reply;
+    },
+  );
   try {
-    const handle = postSync(message, transfer);
-    const until = Number.isFinite(deadline) && timedOut ? deadline : undefined;
-    if (!pumpSync(handle, () => result !== undefined, until)) {
-      notifySync({ t: 'cancel', id: message.id });
-      throw timedOut!();
-    }
+    pumpSync(handle, () => result !== undefined);
     return result!;
   } finally {
-    unlisten(message.id);
+    handle.syncListeners.delete(message.id);
   }
 }

@@ -3,7 +3,7 @@
  * calling thread until the pool worker answers. Never call it on a thread that runs the server it
  * talks to (the server could not answer while the thread is blocked).
  */
-import { Client } from '../async/client.js';
+import type { Client } from '../async/client.js';
 import {
   type AllOptions,
   type AllRequest,
@@ -12,7 +12,9 @@ import {
   allPolicies,
 } from '../core/all.js';
 import { Face } from '../core/face.js';
-import { mergeOptions, type RequestOptions } from '../core/options.js';
+import { mergeOptions } from '../core/merge-options.js';
+import { checkRequestOptions } from '../core/option-keys.js';
+import type { RequestOptions } from '../core/options.js';
 import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { type PoolView, syncView } from '../pools.js';
@@ -23,7 +25,11 @@ import type { SyncStreamingResponse } from './streaming.js';
 export class SyncClient extends Face<Response, SyncStreamingResponse> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<PoolStats, string>;
-  #async: Client | undefined;
+  /**
+   * The async face of the same configuration (the same cookie jar); its `sync` is this client.
+   * Defined in async/client.ts, the one file that knows both faces.
+   */
+  declare readonly async: Client;
 
   constructor(defaults: RequestOptions = {}) {
     super(defaults);
@@ -57,12 +63,8 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
 
   /** A new client with these options on top of this one's. */
   extend(options: RequestOptions): SyncClient {
+    // Checked before the merge, which keeps only the hook names it knows.
+    checkRequestOptions(options);
     return new SyncClient(mergeOptions(this.defaults, options));
-  }
-
-  /** The async face of the same configuration (the same cookie jar). */
-  get async(): Client {
-    this.#async ??= new Client(this.defaults);
-    return this.#async;
   }
 }

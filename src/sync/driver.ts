@@ -1,26 +1,59 @@
-/** Drives the shared policy generator with the blocking transport. */
+/**
+ * Drives the shared policy generator with the blocking transport: each exchange is one core
+ * {@link Exchange} whose replies are read between sliced Atomics waits.
+ */
+import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
-import { interimHandler } from '../core/streaming.js';
-import { exchangeMessage, exchangeResult, totalTimeoutError } from '../core/wire.js';
-import { nextId } from '../pool-worker/handle.js';
-import { ensurePool } from '../pools.js';
-import { callSync, notifySync } from './channel.js';
-import { openStreamSync } from './streaming.js';
+import { totalTimeoutError } from '../core/wire.js';
+import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
+import { settingsToSend } from '../pools.js';
+import { notifySync, postSync, pumpSync, unlisten } from './channel.js';
+import { SyncStreamingResponse } from './streaming.js';
 
-export function exchangeSync(request: PreparedRequest, deadline = Number.POSITIVE_INFINITY): ExchangeResult {
-  // Download progress needs the body in pieces: stream it, then hand over the whole.
-  if (request.onDownloadProgress) {
-    const res = openStreamSync(request, deadline);
-    return res.result(res.bytes());
+export const SYNC: ExchangeChannel = { mode: 'sync', notify: (message) => notifySync(message) };
+
+/**
+ * Starts one exchange without waiting: its replies go to the exchange as they are read, and
+ * `arrived` is told when it is ready. Returns the worker handle to wait on.
+ */
+export function startSync(exchange: Exchange, arrived?: (exchange: Exchange) => void): WorkerHandle {
+  return postSync(
+    (handle) => exchange.open(settingsToSend(handle, 'sync', exchange.request.pool)),
+    (reply) => {
+      const wasReady = exchange.ready;
+      if (exchange.accept(reply)) unlisten(exchange.id);
+      if (!wasReady && exchange.ready) arrived?.(exchange);
+    },
+  );
+}
+
+/**
+ * Runs one exchange; returns its result, or with `stream` its head as a SyncStreamingResponse.
+ * Blocks no later than `deadline` (ms since the epoch): past it the exchange is cancelled in the
+ * worker and TotalTimeoutError is thrown, here or at the read that reaches it.
+ */
+export function exchangeSync(
+  request: PreparedRequest,
+  stream: boolean,
+  deadline = Number.POSITIVE_INFINITY,
+): ExchangeResult | SyncStreamingResponse {
+  const exchange = new Exchange(nextId(), request, stream, SYNC);
+  const handle = startSync(exchange);
+  const until = Number.isFinite(deadline) ? deadline : undefined;
+  try {
+    if (!pumpSync(handle, () => exchange.ready, until)) exchange.abort(totalTimeoutError(request));
+  } catch (error) {
+    // The worker died: nothing more comes for this exchange.
+    unlisten(exchange.id);
+    throw error;
   }
-  ensurePool(request.pool);
-  const id = nextId();
-  const interim = interimHandler(request, id, notifySync, 'sync');
-  const timedOut = () => totalTimeoutError(request);
-  return exchangeResult(callSync(exchangeMessage(request, id), [], interim, deadline, timedOut), request);
+  const body = exchange.body;
+  if (stream && body && !body.error) return new SyncStreamingResponse(body, handle, until);
+  unlisten(exchange.id);
+  return exchange.result();
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -32,7 +65,7 @@ export const sleepSync = (ms: number): undefined => {
 };
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return (op.stream ? openStreamSync : exchangeSync)(op.request, op.deadline);
+  if (op.kind === 'exchange') return exchangeSync(op.request, op.stream, op.deadline);
   if (op.kind === 'sleep') return sleepSync(op.ms);
   if (op.kind === 'read') return op.response.bytes();
   return refusePromise(op.name, op.fn(...(op.args as never[])));

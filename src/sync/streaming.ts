@@ -3,12 +3,10 @@
  * arrived; `for (const chunk of res)` then blocks for each chunk that has not arrived yet, each read
  * crediting the worker so that it reads on.
  */
-import type { PreparedRequest } from '../core/options.js';
-import type { ToWorker } from '../core/protocol.js';
-import { interimHandler, StreamHead, StreamState } from '../core/streaming.js';
-import { exchangeMessage, totalTimeoutError } from '../core/wire.js';
-import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
-import { listenSync, notifySync, postSync, pumpSync, unlisten } from './channel.js';
+import { StreamHead, type StreamState } from '../core/streaming.js';
+import { totalTimeoutError } from '../core/wire.js';
+import type { WorkerHandle } from '../pool-worker/handle.js';
+import { pumpSync, unlisten } from './channel.js';
 
 /**
  * A response whose body has not been read yet. Read it once, with `for (const chunk of res)`.
@@ -71,34 +69,5 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
   discard(): void {
     this.state.cancel();
     unlisten(this.state.id);
-  }
-}
-
-const post = (message: ToWorker): void => notifySync(message);
-
-/**
- * Sends `request` as a streamed exchange; returns at its head, or throws the exchange's error. Blocks
- * no later than `deadline` (ms since the epoch): past it the exchange is cancelled in the worker and
- * TotalTimeoutError is thrown, here or at the read that reaches it.
- */
-export function openStreamSync(
-  request: PreparedRequest,
-  deadline = Number.POSITIVE_INFINITY,
-): SyncStreamingResponse {
-  const id = nextId();
-  const state = new StreamState(id, request, post, interimHandler(request, id, post, 'sync'));
-  listenSync(id, (reply) => {
-    if (state.accept(reply)) unlisten(id);
-  });
-  try {
-    const handle = postSync(exchangeMessage(request, id, true));
-    const until = Number.isFinite(deadline) ? deadline : undefined;
-    if (!pumpSync(handle, () => state.head !== undefined || state.error !== undefined, until))
-      state.abort(totalTimeoutError(request));
-    if (state.error) throw state.error;
-    return new SyncStreamingResponse(state, handle, until);
-  } catch (error) {
-    unlisten(id);
-    throw error;
   }
 }

@@ -111,11 +111,8 @@ for (const [label, ch] of Object.entries(BAD)) {
     },
     {
       name: `content-type ${label}`,
-      options: {
-        method: 'POST',
-        body: 'x',
-        headers: { 'content-type': `text/plain${inj}` },
-      } as RequestOptions,
+      method: 'POST',
+      options: { body: 'x', headers: { 'content-type': `text/plain${inj}` } },
       error: InvalidHeaderError,
     },
   );

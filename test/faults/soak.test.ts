@@ -86,11 +86,12 @@ test(`${ROUND_TRIPS} sync round trips with jittered read timeouts: no reply to t
 });
 
 const HEAP_SCRIPT = `
-import { http, TLSError, __testing } from 'onepool';
+import { http, TLSError } from 'onepool';
+import { workerHeapUsed } from 'onepool/internal';
 const N = Number(process.env.N);
 const url = process.env.URL;
 async function workerHeap() {
-  return __testing.workerHeapUsed();
+  return workerHeapUsed();
 }
 function mainHeap() {
   for (let i = 0; i < 3; i++) globalThis.gc();

@@ -2,7 +2,8 @@
  * Worker-death scenarios: the pool worker made to die while this thread is blocked in a sync call,
  * and the time at which pending async calls settled, for the "within 1 s of the death" bounds.
  */
-import { __testing, httpSync } from 'onepool';
+import { httpSync } from 'onepool';
+import { crashWorker } from 'onepool/internal';
 
 /** A promise's outcome and when it settled (ms since epoch); never rejects. */
 export const settledAt = (p: Promise<unknown>): Promise<{ error: unknown; at: number }> =>
@@ -22,7 +23,7 @@ export function syncCallThroughCrash(
   afterMs: number,
 ): { error: unknown; crashAt: number; returnedAt: number } {
   const crashAt = Date.now() + afterMs;
-  __testing.crashWorker(how, afterMs);
+  crashWorker(how, afterMs);
   let error: unknown;
   try {
     httpSync.get(hangUrl, { timeout: { read: 60_000 } });
