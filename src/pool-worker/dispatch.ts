@@ -1,10 +1,9 @@
 /**
  * Hands one exchange to its driver (route.ts picks undici or h2.ts), with its request body in the
- * form the drivers take: bytes as they came,
- * a file read here (its bytes never pass through the caller), chunks pulled from the caller one at a
- * time (`pull` / `upload` messages, so a slow upload holds one chunk), or multipart/form-data encoded
- * by undici's FormData (the boundary comes from crypto). Shared by the buffered and the streamed
- * exchange.
+ * form the drivers take: bytes as they came, a file read here (its bytes never pass through the
+ * caller), chunks pulled from the caller one at a time (`pull` / `upload` messages, so a slow upload
+ * holds one chunk), or multipart/form-data encoded by undici's FormData (the boundary comes from
+ * crypto). Shared by the buffered and the streamed exchange.
  */
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
 import { PROGRESS_INTERVAL_MS } from '../core/progress.js';
