@@ -4,7 +4,7 @@
  * copy of onepool in the thread does: through the shared record (see pool-worker/handle.ts).
  */
 import { callAsync } from './async/channel.js';
-import type { CrashMode } from './core/protocol.js';
+import { Control, type CrashMode } from './core/protocol.js';
 import { existingWorker, nextId } from './pool-worker/handle.js';
 
 export { fromWire, toWire, type WireError } from './core/wire-error.js';
@@ -16,6 +16,12 @@ export function crashWorker(how: CrashMode, afterMs = 0): void {
 
 export function workerRunning(): boolean {
   return existingWorker() !== undefined;
+}
+
+/** The worker's heartbeat counter (it moves only while a sync exchange is pending); undefined with no worker. */
+export function workerHeartbeat(): number | undefined {
+  const handle = existingWorker();
+  return handle ? Atomics.load(handle.control, Control.HEARTBEAT) : undefined;
 }
 
 /** The pool worker's heap in bytes after a full garbage collection, for the leak tests. */

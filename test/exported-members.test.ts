@@ -52,7 +52,7 @@ const PUBLIC = [
   'poolOptions',
 ];
 
-const INTERNAL = ['crashWorker', 'fromWire', 'toWire', 'workerHeapUsed', 'workerRunning'];
+const INTERNAL = ['crashWorker', 'fromWire', 'toWire', 'workerHeapUsed', 'workerHeartbeat', 'workerRunning'];
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 

@@ -74,3 +74,25 @@ test('mixing faces: a sync call inside a .then() and an async call after sync ca
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /BOTH 200 200 true/);
 });
+
+test('an idle worker never wakes: the heartbeat stops once no sync exchange is pending, after a sync stream too', async () => {
+  const run = await runScript(
+    `
+    import { httpSync } from 'onepool';
+    import { workerHeartbeat } from 'onepool/internal';
+    // 3 MB: the stream's reads send credit messages (they carry an id but get no reply).
+    let size = 0;
+    for (const chunk of httpSync.stream('GET', process.env.URL + '/bytes/3000000')) size += chunk.byteLength;
+    httpSync.get(process.env.URL + '/echo');
+    const before = workerHeartbeat();
+    // Four heartbeat periods with nothing pending: a running heartbeat would move.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    console.log('BEAT', size, before, workerHeartbeat());
+  `,
+    { env: { URL: server.origin } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const [, size, before, afterIdle] = /BEAT (\d+) (\d+) (\d+)/.exec(run.stdout) ?? [];
+  assert.equal(size, '3000000');
+  assert.equal(afterIdle, before);
+});

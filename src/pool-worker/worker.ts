@@ -161,8 +161,13 @@ function onAsyncMessage(message: ToWorker): void {
 }
 asyncPort.on('message', onAsyncMessage);
 
+/** The messages that are answered (an exchange until its final reply). */
+const REPLIED: ReadonlySet<ToWorker['t']> = new Set(['exchange', 'stats', 'close-pool', 'heap']);
+
 syncPort.on('message', (message: ToWorker) => {
-  const expectsReply = 'id' in message && message.t !== 'cancel';
+  // credit, upload and cancel carry an id but get no reply: counting them would keep the heartbeat
+  // running for good after the first sync stream.
+  const expectsReply = REPLIED.has(message.t);
   if (expectsReply) syncStarted();
   handle(message, syncPort, (reply, transfer) => {
     try {
