@@ -127,7 +127,7 @@ const cases: Case[] = [
   {
     name: 'auth.user (far off)',
     run: get({ auth: { user: 'u', password: 'p' } }),
-    message: "unknown option 'auth.user' — valid keys in 'auth': username, password, bearer",
+    message: "unknown option 'auth.user' — valid keys in 'auth': username, password, type, bearer",
   },
   {
     name: 'proxy.tsl',

@@ -86,10 +86,11 @@ export const tlsKeys = keyLevel({
   ciphers: true,
 } satisfies Record<Keys<TLSOptions>, true>);
 
-/** Both forms, `{ username, password }` and `{ bearer }`. */
+/** Both forms, `{ username, password, type }` and `{ bearer }`. */
 export const authKeys = keyLevel({
   username: true,
   password: true,
+  type: true,
   bearer: true,
 } satisfies Record<Keys<AuthOption>, true>);
 

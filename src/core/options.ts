@@ -65,7 +65,10 @@ export interface RequestOptions extends TransportOptions {
   throwHttpErrors?: boolean;
   /** URLs are paths under this one, and can never leave its origin (README, "Clients": baseURL). */
   baseURL?: string | URL;
-  /** Basic ({ username, password }) or bearer ({ bearer }) credentials, unless an Authorization header is given. */
+  /**
+   * Basic ({ username, password }), Digest ({ username, password, type: 'digest' }) or bearer
+   * ({ bearer }) credentials, unless an Authorization header is given.
+   */
   auth?: AuthOption;
   /** Retries: a limit (0 or false: none) or the full settings. See {@link RetryOptions}. */
   retry?: number | false | RetryOptions;
@@ -309,10 +312,14 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
       `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,
     );
   }
-  if (opts.auth !== undefined && findHeader(headers, 'authorization') === -1)
-    headers.push('authorization', authorization(opts.auth));
+  if (opts.auth !== undefined && findHeader(headers, 'authorization') === -1) {
+    // null for Digest: the policy answers the server's challenge (policy.ts)
+    const value = authorization(opts.auth);
+    if (value !== null) headers.push('authorization', value);
+  }
   if (url.username || url.password) {
-    if (findHeader(headers, 'authorization') === -1) {
+    // `auth` wins over userinfo, Digest too (which has set no header yet).
+    if (opts.auth === undefined && findHeader(headers, 'authorization') === -1) {
       const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
       headers.push('authorization', `Basic ${Buffer.from(userinfo).toString('base64')}`);
     }
