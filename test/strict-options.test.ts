@@ -329,6 +329,7 @@ for (const kind of FACES) {
         http2: false,
         localAddress: '127.0.0.1',
         proxy: false,
+        trustEnv: true,
       };
       for (const [key, value] of Object.entries(values)) {
         const response = await face.post(url, { [key]: value });

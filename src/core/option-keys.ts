@@ -52,6 +52,7 @@ export const requestKeys = keyLevel({
   http2: true,
   localAddress: true,
   proxy: true,
+  trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);
 
 export const timeoutKeys = keyLevel({

@@ -67,7 +67,8 @@ export interface RequestOptions extends TransportOptions {
   baseURL?: string | URL;
   /**
    * Basic ({ username, password }), Digest ({ username, password, type: 'digest' }) or bearer
-   * ({ bearer }) credentials, unless an Authorization header is given.
+   * ({ bearer }) credentials, unless an Authorization header is given. Without either: the host's
+   * netrc entry, if any (see `trustEnv`).
    */
   auth?: AuthOption;
   /** Retries: a limit (0 or false: none) or the full settings. See {@link RetryOptions}. */
@@ -89,6 +90,11 @@ export interface RequestOptions extends TransportOptions {
   signal?: AbortSignal;
   /** A private pool (from `createPool`) instead of the process-wide one. */
   pool?: PoolRef;
+  /**
+   * false: take nothing from the environment, neither a proxy (http_proxy, NO_PROXY...) nor netrc
+   * credentials (`$NETRC` or `~/.netrc`). Default true.
+   */
+  trustEnv?: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };

@@ -28,6 +28,7 @@ import {
   toHookRequest,
   validateHooks,
 } from './hooks.js';
+import { withEnvironment } from './netrc.js';
 import { findHeader, type PreparedRequest, prepare, type RequestOptions, totalTimeout } from './options.js';
 import type { WireResponse } from './protocol.js';
 import { DEFAULT_MAX_REDIRECTS, nextHop } from './redirects.js';
@@ -114,12 +115,12 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
 
 /** The policy of one call, from the options already merged over a client's defaults. */
 export function callPolicy(method: string, url: string | URL, options: RequestOptions): Policy {
-  return send(prepare(method, url, options), policyConfig(options));
+  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options));
 }
 
 /** The policy of one `stream()` call: the same, answering with the final response's head. */
 export function streamPolicy(method: string, url: string | URL, options: RequestOptions): Policy<StreamHead> {
-  return send(prepare(method, url, options), policyConfig(options), true);
+  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options), true);
 }
 
 /** Runs every hook of `name` in order; returns the last value one of them returned. */
