@@ -127,7 +127,7 @@ const cases: Case[] = [
   {
     name: 'auth.user (far off)',
     run: get({ auth: { user: 'u', password: 'p' } }),
-    message: "unknown option 'auth.user' — valid keys in 'auth': username, password, bearer",
+    message: "unknown option 'auth.user' — valid keys in 'auth': username, password, type, bearer",
   },
   {
     name: 'proxy.tsl',
@@ -329,6 +329,7 @@ for (const kind of FACES) {
         http2: false,
         localAddress: '127.0.0.1',
         proxy: false,
+        trustEnv: true,
       };
       for (const [key, value] of Object.entries(values)) {
         const response = await face.post(url, { [key]: value });

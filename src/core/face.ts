@@ -4,7 +4,9 @@
  * defaults never change once built; `extend` makes a new face.
  */
 import type { CookieJar } from 'tough-cookie';
+import { digestCredentials } from './auth.js';
 import { isJar, resolveJar } from './cookies.js';
+import { DIGEST_SESSIONS, DigestSessions, type WithDigestSessions } from './digest.js';
 import { validateHooks } from './hooks.js';
 import { mergeOptions } from './merge-options.js';
 import { checkRequestOptions } from './option-keys.js';
@@ -14,12 +16,16 @@ import type { StreamHead } from './streaming.js';
 
 /**
  * Defaults as a face keeps them: `cookies: true` becomes the face's own jar (so `client.sync` and
- * `client.async`, built from these defaults, share it), nested objects copied and frozen.
+ * `client.async`, built from these defaults, share it), Digest `auth` gets the face's memory of
+ * challenges (shared the same way), nested objects copied and frozen.
  */
 function freezeDefaults(defaults: RequestOptions): Readonly<RequestOptions> {
   checkRequestOptions(defaults);
-  const out: RequestOptions = { ...defaults };
+  const out: RequestOptions & WithDigestSessions = { ...defaults };
   if (out.cookies === true) out.cookies = resolveJar(true) as CookieJar;
+  // Kept when present (a partner face, `extend()`), as the jar is: one client, one memory of challenges.
+  if (digestCredentials(out.auth) && out[DIGEST_SESSIONS] === undefined)
+    out[DIGEST_SESSIONS] = new DigestSessions();
   if (out.hooks !== undefined) {
     const hooks = validateHooks(out.hooks);
     out.hooks = Object.freeze(

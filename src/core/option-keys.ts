@@ -52,6 +52,7 @@ export const requestKeys = keyLevel({
   http2: true,
   localAddress: true,
   proxy: true,
+  trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);
 
 export const timeoutKeys = keyLevel({
@@ -86,10 +87,11 @@ export const tlsKeys = keyLevel({
   ciphers: true,
 } satisfies Record<Keys<TLSOptions>, true>);
 
-/** Both forms, `{ username, password }` and `{ bearer }`. */
+/** Both forms, `{ username, password, type }` and `{ bearer }`. */
 export const authKeys = keyLevel({
   username: true,
   password: true,
+  type: true,
   bearer: true,
 } satisfies Record<Keys<AuthOption>, true>);
 

@@ -65,7 +65,11 @@ export interface RequestOptions extends TransportOptions {
   throwHttpErrors?: boolean;
   /** URLs are paths under this one, and can never leave its origin (README, "Clients": baseURL). */
   baseURL?: string | URL;
-  /** Basic ({ username, password }) or bearer ({ bearer }) credentials, unless an Authorization header is given. */
+  /**
+   * Basic ({ username, password }), Digest ({ username, password, type: 'digest' }) or bearer
+   * ({ bearer }) credentials, unless an Authorization header is given. Without either: the host's
+   * netrc entry, if any (see `trustEnv`).
+   */
   auth?: AuthOption;
   /** Retries: a limit (0 or false: none) or the full settings. See {@link RetryOptions}. */
   retry?: number | false | RetryOptions;
@@ -86,6 +90,11 @@ export interface RequestOptions extends TransportOptions {
   signal?: AbortSignal;
   /** A private pool (from `createPool`) instead of the process-wide one. */
   pool?: PoolRef;
+  /**
+   * false: take nothing from the environment, neither a proxy (http_proxy, NO_PROXY...) nor netrc
+   * credentials (`$NETRC` or `~/.netrc`). Default true.
+   */
+  trustEnv?: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };
@@ -309,10 +318,14 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
       `Content-Length ${headers[cl + 1]} does not match the body (${body?.byteLength ?? 0} bytes)`,
     );
   }
-  if (opts.auth !== undefined && findHeader(headers, 'authorization') === -1)
-    headers.push('authorization', authorization(opts.auth));
+  if (opts.auth !== undefined && findHeader(headers, 'authorization') === -1) {
+    // null for Digest: the policy answers the server's challenge (policy.ts)
+    const value = authorization(opts.auth);
+    if (value !== null) headers.push('authorization', value);
+  }
   if (url.username || url.password) {
-    if (findHeader(headers, 'authorization') === -1) {
+    // `auth` wins over userinfo, Digest too (which has set no header yet).
+    if (opts.auth === undefined && findHeader(headers, 'authorization') === -1) {
       const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
       headers.push('authorization', `Basic ${Buffer.from(userinfo).toString('base64')}`);
     }

@@ -3,13 +3,22 @@
  * results. The async face drives it with `runAsync`, the sync face with `runSync`; neither face
  * decides anything itself, so both behave the same by construction.
  *
- * One call: beforeRequest hooks; then per attempt: jar cookies in, exchange, cookies out,
- * afterResponse hooks, then either a retry (status or transport failure, after a backoff), a
- * redirect hop, or the final response. timeout.total and the AbortSignal bound all of it. A
- * `stream()` call runs the same policy, on response heads (see {@link send}).
+ * One call: beforeRequest hooks; then per attempt: jar cookies and Digest credentials in, exchange,
+ * cookies out, afterResponse hooks, then either the answer to a Digest challenge, a retry (status or
+ * transport failure, after a backoff), a redirect hop, or the final response. timeout.total and the
+ * AbortSignal bound all of it. A `stream()` call runs the same policy, on response heads (see
+ * {@link send}).
  */
 import type { CookieJar } from 'tough-cookie';
+import { digestCredentials } from './auth.js';
 import { resolveJar, storeCookies, withJarCookies } from './cookies.js';
+import {
+  DIGEST_SESSIONS,
+  type DigestCredentials,
+  DigestSessions,
+  digestChallenge,
+  type WithDigestSessions,
+} from './digest.js';
 import { AbortedError, HTTPStatusError, InvalidArgumentError, TotalTimeoutError } from './errors.js';
 import {
   fromHookRequest,
@@ -19,7 +28,8 @@ import {
   toHookRequest,
   validateHooks,
 } from './hooks.js';
-import { type PreparedRequest, prepare, type RequestOptions, totalTimeout } from './options.js';
+import { withEnvironment } from './netrc.js';
+import { findHeader, type PreparedRequest, prepare, type RequestOptions, totalTimeout } from './options.js';
 import type { WireResponse } from './protocol.js';
 import { DEFAULT_MAX_REDIRECTS, nextHop } from './redirects.js';
 import { Response } from './response.js';
@@ -69,6 +79,8 @@ export interface PolicyConfig {
   /** ms for the whole call; 0: no limit */
   total: number;
   signal: AbortSignal | undefined;
+  /** Digest credentials and where challenges are remembered (the client's, else the call's own); null: no Digest */
+  digest: (DigestCredentials & { sessions: DigestSessions }) | null;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
@@ -78,6 +90,7 @@ export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
   hooks: {},
   total: 0,
   signal: undefined,
+  digest: null,
 });
 
 /** The policy half of a call's options. */
@@ -87,6 +100,8 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
     throw new InvalidArgumentError('maxRedirects must be an integer >= 0');
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
     throw new InvalidArgumentError('signal must be an AbortSignal');
+  const credentials = digestCredentials(options.auth);
+  const sessions = (options as WithDigestSessions)[DIGEST_SESSIONS];
   return {
     maxRedirects,
     retry: resolveRetry(options.retry),
@@ -94,17 +109,18 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
     hooks: validateHooks(options.hooks),
     total: totalTimeout(options.timeout),
     signal: options.signal,
+    digest: credentials && { ...credentials, sessions: sessions ?? new DigestSessions() },
   };
 }
 
 /** The policy of one call, from the options already merged over a client's defaults. */
 export function callPolicy(method: string, url: string | URL, options: RequestOptions): Policy {
-  return send(prepare(method, url, options), policyConfig(options));
+  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options));
 }
 
 /** The policy of one `stream()` call: the same, answering with the final response's head. */
 export function streamPolicy(method: string, url: string | URL, options: RequestOptions): Policy<StreamHead> {
-  return send(prepare(method, url, options), policyConfig(options), true);
+  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options), true);
 }
 
 /** Runs every hook of `name` in order; returns the last value one of them returned. */
@@ -199,11 +215,30 @@ function* attempts(
     held.open = undefined;
   };
   let request = yield* hookedRequest(cfg, 'beforeRequest', first, (plain) => plain);
+  // An Authorization header of the caller's own (or a hook's) wins over Digest, as over Basic.
+  let digest = cfg.digest && findHeader(request.headers, 'authorization') === -1 ? cfg.digest : null;
+  if (digest && !request.replayable) {
+    // Checked before anything is sent: answering a challenge means sending the body again. httpx
+    // buffers such a body for its DigestAuth; here it streams from the caller, so it is refused.
+    throw new InvalidArgumentError(
+      "auth type 'digest' needs a body that can be sent again (a string, bytes, json, form, file() or multipart), not an iterable or stream",
+    );
+  }
+  // At most one answer per challenge, and one more for a `stale=true` one: a wrong password ends
+  // with its 401, never a loop. Counted per hop, since a redirect may lead to another realm.
+  let answered = false;
+  let staleAnswered = false;
   for (;;) {
     check(cfg, deadline, request);
-    const sent = cfg.jar
+    let sent = cfg.jar
       ? { ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) }
       : request;
+    if (digest && findHeader(sent.headers, 'authorization') === -1) {
+      // Made per exchange, not carried in `request`: it signs this method and target, with the next nc.
+      const { url } = sent;
+      const value = digest.sessions.authorization(url.origin, digest, sent.method, url.pathname + url.search);
+      if (value !== undefined) sent = { ...sent, headers: [...sent.headers, 'authorization', value] };
+    }
     let result: unknown;
     try {
       result = yield {
@@ -245,6 +280,17 @@ function* attempts(
     // What redirect and retry decisions (and the history) see: for a stream, the head, bodiless.
     const seen = response instanceof Response ? response : response.toResponse();
 
+    if (digest && seen.status === 401) {
+      const challenge = digestChallenge(seen.headers.getAll('www-authenticate'));
+      if (challenge && (!answered || (challenge.stale && !staleAnswered))) {
+        if (answered) staleAnswered = true;
+        answered = true;
+        // The 401's cookies are in the jar already (above), so the answer carries them.
+        digest.sessions.remember(request.url.origin, challenge);
+        discard();
+        continue;
+      }
+    }
     const wait = request.replayable ? retryAfterResponse(seen, request.method, retries, cfg.retry) : null;
     if (wait !== null && Date.now() + wait < deadline) {
       discard();
@@ -256,6 +302,10 @@ function* attempts(
     if (next) {
       discard();
       history.push(seen);
+      // As Authorization is (redirects.ts): never to another origin, for the rest of the chain.
+      if (next.url.origin !== request.url.origin) digest = null;
+      answered = false;
+      staleAnswered = false;
       request = yield* hookedRequest(cfg, 'beforeRedirect', next, (plain) => ({ request: plain, response }));
       continue;
     }

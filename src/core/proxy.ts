@@ -5,7 +5,8 @@
  * - `proxy: 'http://user:pass@host:port'` (or a URL, or {@link ProxySettings}): this proxy for every
  *   request of the client; `http:` and `https:` proxies forward http:// targets and tunnel https://
  *   targets with CONNECT; `socks5:` resolves the target's name locally, `socks5h:` lets the proxy do it.
- * - `proxy: false`: never a proxy; the environment is ignored.
+ * - `proxy: false`: never a proxy; the environment is ignored. `trustEnv: false` without a `proxy`
+ *   option arrives here as `proxy: false` (netrc.ts's withEnvironment).
  * - absent: the environment of the CALLER's process, read at each request (the pool worker's env is a
  *   copy taken at its spawn): `http_proxy` / `https_proxy` by target scheme, else `all_proxy`, and
  *   `no_proxy`; lower-case names win over upper-case ones. As Go and curl do against httpoxy
