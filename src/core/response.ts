@@ -2,11 +2,10 @@
  * The Response model, the same class on both faces. The body has been read in full before a
  * Response exists, so every accessor is synchronous on both faces.
  */
+import { charsetOf, decodeText, decodeUTF8 } from './charset.js';
 import { HTTPStatusError } from './errors.js';
 import { Headers } from './headers.js';
 import type { WireConnection, WireResponse } from './protocol.js';
-
-const decoder = new TextDecoder();
 
 export interface ConnectionInfo {
   /** process-wide connection number */
@@ -57,14 +56,17 @@ export class Response {
     return this.#body;
   }
 
-  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * The body decoded with the Content-Type charset (WHATWG labels; a BOM overrides it), UTF-8
+   * when there is none or the label is unknown. Invalid sequences become U+FFFD.
+   */
   text(): string {
-    return decoder.decode(this.#body);
+    return decodeText(this.#body, charsetOf(this.headers.get('content-type')));
   }
 
-  /** The body parsed as JSON; throws SyntaxError when it is not JSON. */
+  /** The body parsed as JSON, read as UTF-8 whatever the charset (as fetch does); throws SyntaxError when it is not JSON. */
   json<T = unknown>(): T {
-    return JSON.parse(this.text()) as T;
+    return JSON.parse(decodeUTF8(this.#body)) as T;
   }
 
   /** Throws HTTPStatusError for 4xx and 5xx; returns this response otherwise. */

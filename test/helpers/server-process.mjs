@@ -112,6 +112,14 @@ function route(req, res, body) {
       res.writeHead(200, headers);
       return streamPattern(res, n);
     }
+    case 'raw':
+      // /raw?type=CONTENT-TYPE&hex=BYTES: exactly these body bytes under this Content-Type
+      return send(
+        res,
+        200,
+        { 'content-type': url.searchParams.get('type') ?? 'application/octet-stream' },
+        Buffer.from(url.searchParams.get('hex') ?? '', 'hex'),
+      );
     case 'trailers':
       res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
       res.write('part one, ');
