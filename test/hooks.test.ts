@@ -97,6 +97,36 @@ describe('hooks', () => {
       );
       assert.equal((await client.get(server.url('/echo'))).status, 200);
     });
+
+    test(`${face.name}: a one-line arrow hook's return value is not a replacement request`, async () => {
+      const client = face.make({
+        hooks: {
+          // returns 'y', the assignment's value: the change was made in place
+          // biome-ignore lint/suspicious/noAssignInExpressions: the shape users write
+          beforeRequest: [(req) => (req.headers['x-arrow'] = 'y') as unknown as undefined],
+          // returns a number: nothing to replace the response with
+          afterResponse: [(res) => res.status as unknown as undefined],
+        },
+      });
+      const res = await client.get(server.url('/echo'));
+      assert.equal(res.status, 200);
+      assert.equal(seenHeaders(res)['x-arrow'], 'y');
+    });
+
+    test(`${face.name}: a beforeRequest hook that returns an object that is not a request names the hook`, async () => {
+      const client = face.make({
+        hooks: { beforeRequest: [() => ({ headers: {} }) as unknown as undefined] },
+      });
+      const sent = (await server.stats()).requests;
+      await assert.rejects(
+        async () => client.get(server.url('/echo')),
+        (e: unknown) =>
+          e instanceof InvalidArgumentError &&
+          /beforeRequest hook returned an object that is not a request/.test(e.message) &&
+          /\{ method, url, headers \}/.test(e.message),
+      );
+      assert.equal((await server.stats()).requests, sent, 'refused before anything was sent');
+    });
   }
 
   test('async: an async hook is awaited', async () => {

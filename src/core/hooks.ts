@@ -99,6 +99,22 @@ export function toHookRequest(request: PreparedRequest): HookRequest {
   return { method: request.method, url: request.url.href, headers };
 }
 
+/** What a beforeRequest hook returned, checked to be a request before anything reads it. */
+export function replacement(returned: unknown): HookRequest {
+  const r = returned as Partial<HookRequest>;
+  if (
+    typeof r.method !== 'string' ||
+    typeof r.url !== 'string' ||
+    typeof r.headers !== 'object' ||
+    r.headers === null
+  )
+    throw new InvalidArgumentError(
+      'a beforeRequest hook returned an object that is not a request: it may return nothing ' +
+        '(to keep the request it changed in place) or a { method, url, headers } object',
+    );
+  return r as HookRequest;
+}
+
 /** The request with a hook's changes applied, validated as the original was. */
 export function fromHookRequest(request: PreparedRequest, changed: HookRequest): PreparedRequest {
   const method = String(changed.method).toUpperCase();

@@ -25,6 +25,7 @@ import {
   type HookName,
   type HookRequest,
   type Hooks,
+  replacement,
   toHookRequest,
   validateHooks,
 } from './hooks.js';
@@ -128,7 +129,9 @@ function* hooks(cfg: PolicyConfig, name: HookName, ...args: unknown[]): Generato
   let last: unknown;
   for (const fn of cfg.hooks[name] ?? []) {
     const value = yield { kind: 'hook', name, fn: fn as (...a: never[]) => unknown, args };
-    if (value !== undefined) last = value;
+    // Only an object can replace anything: a one-line arrow such as `(req) => (req.headers.x = 'y')`
+    // returns its assignment's value, which means "changed in place", not "replaced by 'y'".
+    if (typeof value === 'object' && value !== null) last = value;
   }
   return last;
 }
@@ -143,7 +146,7 @@ function* hookedRequest(
   if (!cfg.hooks[name]?.length) return request;
   const plain = toHookRequest(request);
   const returned = yield* hooks(cfg, name, info(plain));
-  return fromHookRequest(request, name === 'beforeRequest' && returned ? (returned as HookRequest) : plain);
+  return fromHookRequest(request, name === 'beforeRequest' && returned ? replacement(returned) : plain);
 }
 
 /** Before a retry: the beforeRetry hooks, told why (`cause`), then the wait. Returns the request to send again. */
