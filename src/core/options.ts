@@ -131,7 +131,8 @@ export interface PreparedRequest {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Header values: visible ASCII, obs-text, space and tab; CR, LF, NUL and other controls are refused, and
 // so is anything above U+00FF, which latin1 framing would truncate to its low byte (U+010D → CR).
-const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
+const CONTROL = /[\0-\x08\x0a-\x1f\x7f]/;
+const ABOVE_LATIN1 = /[\u0100-\uffff]/;
 // RFC 9110 §8.6: Content-Length = 1*DIGIT; '+3', '0x3' or '3e0' mean 3 to Number() but not to a server.
 const DIGITS = /^[0-9]+$/;
 const BAD_URL = /[\0-\x1f\x7f]/;
@@ -176,8 +177,13 @@ function pushHeader(out: string[], name: string, value: unknown): void {
     throw new InvalidHeaderError(`invalid header name: ${JSON.stringify(String(name))}`);
   }
   const text = String(value);
-  if (BAD_VALUE.test(text)) {
+  if (CONTROL.test(text)) {
     throw new InvalidHeaderError(`header ${name} contains CR, LF, NUL or another control character`);
+  }
+  if (ABOVE_LATIN1.test(text)) {
+    throw new InvalidHeaderError(
+      `header ${name}: a character above U+00FF cannot be sent in a header (encode it, e.g. with encodeURIComponent)`,
+    );
   }
   out.push(name, text.trim());
 }
