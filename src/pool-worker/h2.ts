@@ -27,6 +27,7 @@ import type { Driver, OutgoingRequest } from './dispatch.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
 import { type ExchangeSink, NO_FIELDS } from './sink.js';
+import { tlsRefusal } from './tls-refusal.js';
 
 // Flow-control windows as undici sizes them: node's 64 KiB default stalls large bodies on every round trip.
 const STREAM_WINDOW = 256 * 1024;
@@ -152,13 +153,39 @@ export class H2Origin implements Driver {
       this.pump();
     });
     // Errors reach the streams, which report them; the session's own error needs a listener.
-    session.on('error', () => {});
-    session.once('close', () => {
+    let failure: Error | undefined;
+    session.on('error', (error) => {
+      failure ??= error;
+    });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
       clearTimeout(s.idleTimer);
       this.#sessions.delete(s);
       this.#entry.untrack(s.connection);
       release();
+      // Closed before the server's SETTINGS (a refused client certificate, a server that hangs up on
+      // every new connection): the queue waited for this session, and a new one would only meet the
+      // same end, again and again until the connect timeout.
+      if (!s.ready)
+        for (const p of this.#queue.splice(0))
+          p.sink.error(
+            failure ??
+              poolError(
+                'ONEPOOL_ERR_CONNECTION_CLOSED',
+                'the server closed the HTTP/2 connection before its SETTINGS',
+              ),
+          );
       this.pump();
+    };
+    session.once('close', end);
+    // A session whose socket fails right after the handshake (a TLS alert) is destroyed without
+    // ever emitting 'close': the socket's error ends it here.
+    socket.once('error', (error) => {
+      failure = tlsRefusal(socket) ?? failure ?? error;
+      if (session.destroyed) end();
+      else session.destroy(failure);
     });
   }
 

@@ -23,6 +23,7 @@ import { H2Origin } from './h2.js';
 import type { LimitedPool } from './limits.js';
 import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
 import type { ExchangeSink } from './sink.js';
+import { watchTLSRefusal } from './tls-refusal.js';
 import { buildConnector, type Connector, Pool } from './undici.js';
 import { UndiciHandler, undiciOptions } from './undici-adapter.js';
 
@@ -112,7 +113,11 @@ export class KeyEntry extends KeyAccount implements Driver {
   }
 
   /** A socket to the origin (through the key's proxy when it has one), TLS done, ALPN offered. */
-  openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void {
+  openSocket(alpn: string[], done: (error: Error | null, socket?: Socket) => void): void {
+    const callback = (error: Error | null, socket?: Socket) => {
+      if (socket) this.#watch(socket);
+      done(error, socket);
+    };
     if (!this.proxy) {
       openSocket(this.url, this.transport, alpn, callback);
       return;
@@ -123,6 +128,11 @@ export class KeyEntry extends KeyAccount implements Driver {
       { hostname, host: this.url.host, protocol, port, servername: undefined } as never,
       ((error: Error | null, socket: Socket | null) => callback(error, socket ?? undefined)) as never,
     );
+  }
+
+  /** A TLS connection to the origin: a refused client certificate is reported as the TLS error it is. */
+  #watch(socket: Socket): void {
+    watchTLSRefusal(socket, this.transport?.tls.cert !== undefined);
   }
 
   /**
@@ -165,9 +175,12 @@ export class KeyEntry extends KeyAccount implements Driver {
       ? tunnelConnector(this.proxy, tlsOptions(this.transport), ['http/1.1'], SOCKET_CONNECT_TIMEOUT)
       : buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
     const localAddress = this.transport?.localAddress;
-    const adopting = this.#adopting(
-      localAddress ? (options, callback) => base({ ...options, localAddress }, callback) : base,
-    );
+    const watched: Connector = (options, callback) =>
+      base(localAddress ? { ...options, localAddress } : options, (error, socket) => {
+        if (socket) this.#watch(socket as Socket);
+        (callback as (e: Error | null, s: unknown) => void)(error, socket);
+      });
+    const adopting = this.#adopting(watched);
     const connect: Connector = (options, callback) => {
       const spare = this.#spare;
       this.#spare = undefined;

@@ -8,7 +8,11 @@ import { createServer as createH2c, createSecureServer, constants as h2constants
 import { createServer as createHttps } from 'node:https';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
+const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs, clientCA } = JSON.parse(
+  process.argv[2],
+);
+// clientCA (https and h2): mutual TLS, a client certificate signed by it required.
+const mutual = clientCA ? { requestCert: true, rejectUnauthorized: true, ca: clientCA } : {};
 let nextConn = 0;
 let requests = 0;
 // Exchanges in progress, counted from the request to the moment the handler ends its response
@@ -313,9 +317,9 @@ const server =
   kind === 'h2c'
     ? createH2c({ settings: h2Settings }, handler)
     : kind === 'h2'
-      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
+      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings, ...mutual }, handler)
       : kind === 'https'
-        ? createHttps({ cert, key }, handler)
+        ? createHttps({ cert, key, ...mutual }, handler)
         : createHttp({ keepAliveTimeout: 10_000 }, handler);
 
 function countConnection(socket) {

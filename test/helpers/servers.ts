@@ -102,6 +102,8 @@ export async function startServer(
     host?: string;
     /** close a connection this many ms after its last response, without warning (stale keep-alive) */
     idleCloseMs?: number;
+    /** https and h2: require a client certificate signed by this CA (PEM) */
+    clientCA?: string;
   } = {},
 ): Promise<TestServer> {
   const plain = kind === 'http' || kind === 'h2c';
