@@ -8,9 +8,16 @@ import { createServer as createH2c, createSecureServer, constants as h2constants
 import { createServer as createHttps } from 'node:https';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs, clientCA } = JSON.parse(
-  process.argv[2],
-);
+const {
+  kind,
+  cert,
+  key,
+  maxConcurrentStreams,
+  ports = 1,
+  host,
+  idleCloseMs,
+  clientCA,
+} = JSON.parse(process.argv[2]);
 // clientCA (https and h2): mutual TLS, a client certificate signed by it required.
 const mutual = clientCA ? { requestCert: true, rejectUnauthorized: true, ca: clientCA } : {};
 let nextConn = 0;
