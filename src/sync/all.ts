@@ -12,6 +12,7 @@ import { totalTimeoutError } from '../core/wire.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { pumpSync, unlisten } from './channel.js';
 import { SYNC, sleepSync, startSync } from './driver.js';
+import { withSameThreadHint } from './same-thread-server.js';
 
 interface Lane {
   index: number;
@@ -128,7 +129,8 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     try {
       result = exchange.result();
     } catch (error) {
-      resume(lane, () => lane.policy.throw(error));
+      const hinted = withSameThreadHint(error, exchange.request.url);
+      resume(lane, () => lane.policy.throw(hinted));
       continue;
     }
     resume(lane, () => lane.policy.next(result));

@@ -11,6 +11,7 @@ import { totalTimeoutError } from '../core/wire.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { settingsToSend } from '../pools.js';
 import { notifySync, postSync, pumpSync, unlisten } from './channel.js';
+import { withSameThreadHint } from './same-thread-server.js';
 import { SyncStreamingResponse } from './streaming.js';
 
 export const SYNC: ExchangeChannel = { mode: 'sync', notify: (message) => notifySync(message) };
@@ -64,8 +65,16 @@ export const sleepSync = (ms: number): undefined => {
   return undefined;
 };
 
+function exchangeWithHint(op: Extract<Op, { kind: 'exchange' }>): unknown {
+  try {
+    return exchangeSync(op.request, op.stream, op.deadline);
+  } catch (error) {
+    throw withSameThreadHint(error, op.request.url);
+  }
+}
+
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return exchangeSync(op.request, op.stream, op.deadline);
+  if (op.kind === 'exchange') return exchangeWithHint(op);
   if (op.kind === 'sleep') return sleepSync(op.ms);
   if (op.kind === 'read') return op.response.bytes();
   return refusePromise(op.name, op.fn(...(op.args as never[])));
