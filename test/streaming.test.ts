@@ -15,6 +15,7 @@ import {
   file,
   http,
   httpSync,
+  InvalidArgumentError,
   type Progress,
   ReadTimeoutError,
   type StreamingResponse,
@@ -415,11 +416,24 @@ describe('uploads', () => {
     assert.equal(fromWeb.json<UploadReport>().sha256, patternSha(size));
   });
 
-  test('sync: an async iterable body is refused with a clear error', () => {
+  test('sync: async bodies are refused with InvalidArgumentError before anything is sent', async () => {
     async function* chunks() {
       yield 'x';
     }
-    assert.throws(() => httpSync.post(server.url('/upload-sha'), { body: chunks() }), /async iterable/);
+    const bodies = [
+      chunks(),
+      Readable.from(['x']),
+      Readable.toWeb(Readable.from([Buffer.from('x')])) as ReadableStream<Uint8Array>,
+    ];
+    await server.reset();
+    for (const body of bodies)
+      assert.throws(
+        () => httpSync.post(server.url('/upload-sha'), { body }),
+        (e: unknown) => e instanceof InvalidArgumentError && /async iterable/.test(e.message),
+      );
+    const stats = await server.stats();
+    assert.equal(stats.connections, 0, 'no connection was opened');
+    assert.equal(stats.requests, 0);
   });
 });
 

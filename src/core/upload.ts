@@ -106,6 +106,18 @@ function toBytes(chunk: unknown): Uint8Array {
 }
 
 /**
+ * The sync face's rule, checked before anything is sent: it cannot wait for an async source's
+ * chunks (an async iterable, a Node Readable, a web ReadableStream), only pull a sync iterable.
+ */
+export function refuseAsyncSource(upload: Upload | null): void {
+  if (upload?.source && !(Symbol.iterator in upload.source))
+    throw new InvalidArgumentError(
+      'the sync face cannot send an async iterable, Node Readable or web ReadableStream body ' +
+        '(nothing was sent): use a sync iterable, file(), bytes, or the async face',
+    );
+}
+
+/**
  * The calling thread's end of a pulled upload: each `pull` from the worker takes the next non-empty
  * chunk from the source. Chunks are cloned on the way (the caller keeps its buffers).
  */

@@ -7,6 +7,7 @@ import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
+import { refuseAsyncSource } from '../core/upload.js';
 import { totalTimeoutError } from '../core/wire.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { settingsToSend } from '../pools.js';
@@ -21,6 +22,7 @@ export const SYNC: ExchangeChannel = { mode: 'sync', notify: (message) => notify
  * `arrived` is told when it is ready. Returns the worker handle to wait on.
  */
 export function startSync(exchange: Exchange, arrived?: (exchange: Exchange) => void): WorkerHandle {
+  refuseAsyncSource(exchange.request.upload);
   return postSync(
     (handle) => exchange.open(settingsToSend(handle, 'sync', exchange.request.pool)),
     (reply) => {
