@@ -23,6 +23,8 @@ export class ProgressMeter {
   #transferred = 0;
   #last = 0;
   #done = false;
+  /** the last report said 100 % of a known total: the final report would only repeat it */
+  #reachedTotal = false;
 
   constructor(callback: ProgressCallback, total: number | undefined) {
     this.#callback = callback;
@@ -51,10 +53,14 @@ export class ProgressMeter {
     this.done();
   }
 
-  /** The final report: once, with percent 100 (total becomes what was transferred when unknown). */
+  /**
+   * The final report: once, with percent 100 (total becomes what was transferred when unknown);
+   * not sent when the last report already said 100 % of the same total.
+   */
   done(): void {
     if (this.#done) return;
     this.#done = true;
+    if (this.#reachedTotal && this.#transferred === this.#total) return;
     this.#total ??= this.#transferred;
     this.#report();
   }
@@ -68,6 +74,7 @@ export class ProgressMeter {
         : total === 0
           ? 0
           : Math.min(100, (this.#transferred / total) * 100);
+    this.#reachedTotal = percent === 100;
     this.#callback({ transferred: this.#transferred, total, percent });
   }
 }
