@@ -12,8 +12,9 @@ import { Client } from './async/client.js';
 import type { SyncClient } from './sync/client.js';
 
 /**
- * tough-cookie's jar type. The class itself comes from `tough-cookie` (a dependency of onepool):
- * onepool loads it only when a client first needs a jar of its own, to keep imports fast.
+ * tough-cookie's jar type. The class itself comes from `tough-cookie` (a dependency of onepool, but
+ * importable by the user only where the package manager hoists it: README, Cookies); not re-exported,
+ * because onepool loads it only when a client first needs a jar of its own, to keep imports fast.
  */
 export type { CookieJar } from 'tough-cookie';
 export { Client } from './async/client.js';
