@@ -423,6 +423,18 @@ if (!opError) {
   ].join('\n');
   console.log(largeBodies);
 }
+// Peak RSS while streaming 200 MiB (and 1 GiB), each face in a fresh process (bench/sync-stream-rss.mjs).
+let streamRss = '';
+if (!opError) {
+  const { runSyncStreamRss } = await import('./sync-stream-rss.mjs');
+  const rows = await runSyncStreamRss({ quick: QUICK });
+  streamRss = [
+    '| case | client | peak RSS growth |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.case} | ${r.client} | ${r['RSS growth MiB']} MiB |`),
+  ].join('\n');
+  console.log(streamRss);
+}
 let poolStats = '';
 if (!opError) {
   try {
@@ -539,6 +551,17 @@ const md = [
         '`for await` over the body for streamed); a server process of its own; two alternating rounds.',
         '',
         largeBodies,
+      ]
+    : []),
+  ...(streamRss
+    ? [
+        '',
+        '## Memory while streaming (bench/sync-stream-rss.mjs)',
+        '',
+        'Peak RSS above the level after a first 4 MiB stream, sampled every 16 chunks, each face in a',
+        'fresh process (the pool worker thread included), against a server process of its own.',
+        '',
+        streamRss,
       ]
     : []),
   ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),
