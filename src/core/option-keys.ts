@@ -51,6 +51,7 @@ export const requestKeys = keyLevel({
   tls: true,
   http2: true,
   localAddress: true,
+  socketPath: true,
   proxy: true,
   trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);

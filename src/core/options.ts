@@ -342,6 +342,11 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
   const timeouts = resolveTimeouts(opts.timeout);
   checkProxyOption(opts.proxy);
+  const transport = resolveTransport(opts);
+  if (transport.config?.socketPath !== undefined && opts.proxy !== undefined && opts.proxy !== false)
+    throw new InvalidArgumentError(
+      'socketPath and proxy cannot be combined: a socket path replaces the network the proxy is reached over',
+    );
   return {
     method: upper,
     url,
@@ -354,7 +359,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts),
+    transport,
     pool: opts.pool?.id ?? 0,
     decompress,
     maxResponseSize,

@@ -46,6 +46,13 @@ export interface TransportOptions {
   /** Local interface address to connect from. */
   localAddress?: string;
   /**
+   * A Unix domain socket to connect to instead of the URL's host and port (the URL still gives the
+   * Host header, the scheme and the path), e.g. `/var/run/docker.sock`. Every hop of a redirect
+   * chain goes to this socket. Cannot be combined with a `proxy` (a proxy is reached over the network,
+   * which a socket path replaces); proxies from the environment are not applied.
+   */
+  socketPath?: string;
+  /**
    * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
    * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
    * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See README, "Proxies".
@@ -72,6 +79,7 @@ export const transportRegistry: { readonly [K in keyof Required<TransportOptions
   tls: 'splits-pool',
   http2: 'splits-pool',
   localAddress: 'splits-pool',
+  socketPath: 'splits-pool',
   proxy: 'splits-pool',
 };
 
@@ -91,6 +99,7 @@ export interface TransportConfig {
   tls: WireTLS;
   http2: boolean | 'prior-knowledge';
   localAddress?: string;
+  socketPath?: string;
 }
 
 export interface ResolvedTransport {
@@ -158,13 +167,23 @@ export function resolveTransport(opts: TransportOptions): ResolvedTransport {
   const local = opts.localAddress;
   if (local !== undefined && isIP(local) === 0)
     throw new InvalidArgumentError('localAddress must be an IP address');
-  if (tls.id === '' && http2 === true && local === undefined) return DEFAULT;
-  const parts = [tls.id && `tls=${tls.id}`, http2 !== true && `h2=${http2}`, local && `local=${local}`];
+  const socketPath = opts.socketPath;
+  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === ''))
+    throw new InvalidArgumentError('socketPath must be a non-empty string (the path of a Unix socket)');
+  if (tls.id === '' && http2 === true && local === undefined && socketPath === undefined) return DEFAULT;
+  const parts = [
+    tls.id && `tls=${tls.id}`,
+    http2 !== true && `h2=${http2}`,
+    local && `local=${local}`,
+    // Quoted and last: a path is the caller's text, and may hold a ',' or an '=' of its own.
+    socketPath !== undefined && `unix=${JSON.stringify(socketPath)}`,
+  ];
   const id = parts.filter(Boolean).join(',');
   let resolved = resolvedCache.get(id);
   if (!resolved) {
     const config: TransportConfig = { tls: tls.tls, http2 };
     if (local !== undefined) config.localAddress = local;
+    if (socketPath !== undefined) config.socketPath = socketPath;
     resolved = { id, config };
     // Bounded: distinct configurations are few in practice; the bound only stops pathological growth.
     if (resolvedCache.size > 1000) resolvedCache.clear();

@@ -26,8 +26,9 @@ import { fromWire } from './wire-error.js';
  */
 export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
   const body = req.body;
-  // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
-  const proxy = proxyFor(req.proxy, req.url);
+  // Per exchange, not per call: a redirect to another origin or scheme gets its own route. A Unix
+  // socket is never reached through a proxy, so the environment's proxies do not apply to it.
+  const proxy = req.transport.config?.socketPath === undefined ? proxyFor(req.proxy, req.url) : undefined;
   // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
   if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
     throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');

@@ -18,6 +18,8 @@ export function tlsOptions(transport: TransportConfig | undefined): Record<strin
   const tls = transport?.tls ?? DEFAULT_TLS;
   const out: Record<string, unknown> = { ...tls };
   if (transport?.localAddress) out.localAddress = transport.localAddress;
+  // net.connect and tls.connect take `path` over host and port; undici's connector passes it on too.
+  if (transport?.socketPath !== undefined) out.path = transport.socketPath;
   return out;
 }
 
@@ -55,11 +57,14 @@ export function openSocket(
     tlsSocket.once('secureConnect', () => finish(null, tlsSocket));
     socket = tlsSocket;
   } else {
-    socket = netConnect({
-      host,
-      port: Number(origin.port) || 80,
-      ...(transport?.localAddress ? { localAddress: transport.localAddress } : {}),
-    });
+    socket =
+      transport?.socketPath !== undefined
+        ? netConnect({ path: transport.socketPath })
+        : netConnect({
+            host,
+            port: Number(origin.port) || 80,
+            ...(transport?.localAddress ? { localAddress: transport.localAddress } : {}),
+          });
     socket.once('connect', () => finish(null, socket));
   }
   socket.setNoDelay(true);

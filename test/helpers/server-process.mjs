@@ -8,7 +8,16 @@ import { createServer as createH2c, createSecureServer, constants as h2constants
 import { createServer as createHttps } from 'node:https';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
+const {
+  kind,
+  cert,
+  key,
+  maxConcurrentStreams,
+  ports = 1,
+  host,
+  idleCloseMs,
+  socketPath,
+} = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 // Exchanges in progress, counted from the request to the moment the handler ends its response
@@ -364,8 +373,10 @@ for (let i = 1; i < ports; i++) {
   listening.push(extra);
 }
 const bound = [];
-for (const s of listening)
-  s.listen(0, host ?? '127.0.0.1', () => {
-    bound.push(s.address().port);
-    if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
-  });
+if (socketPath !== undefined) server.listen(socketPath, () => process.send({ port: 0, ports: [0] }));
+else
+  for (const s of listening)
+    s.listen(0, host ?? '127.0.0.1', () => {
+      bound.push(s.address().port);
+      if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
+    });
