@@ -126,6 +126,11 @@ export interface PreparedRequest {
   proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
+  /**
+   * The call follows redirects (maxRedirects > 0): a redirect's body is never part of its result,
+   * so the worker drops it undecoded (a mislabelled Content-Encoding on a 302 cannot fail the chain).
+   */
+  dropRedirectBodies: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -364,6 +369,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     decompress,
     maxResponseSize,
     proxy: opts.proxy,
+    // Validated with the rest of the policy's options (policy.ts); only its being 0 matters here.
+    dropRedirectBodies: opts.maxRedirects !== 0,
   };
 }
 

@@ -10,7 +10,8 @@ import type { Response } from './response.js';
 
 export const DEFAULT_MAX_REDIRECTS = 20;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The statuses followed when they carry a Location (the worker drops their bodies, decode.ts). */
+export const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 const BODY_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'content-language']);
 

@@ -54,6 +54,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
   };
   // Only set when used, so the buffered path's message stays as small as before.
   if (stream) message.req.stream = true;
+  if (req.dropRedirectBodies) message.req.dropRedirectBody = true;
   if (req.upload) message.req.upload = req.upload.wire;
   if (req.onUploadProgress) message.req.uploadProgress = true;
   if (proxy !== undefined) message.req.proxy = proxy;

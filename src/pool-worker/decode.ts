@@ -9,6 +9,7 @@
  */
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { REDIRECTS } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 
 export interface BodyDecoder {
@@ -24,6 +25,26 @@ export interface DecodeOptions {
   decompress: boolean;
   /** bytes; 0 disables */
   maxResponseSize: number;
+}
+
+/**
+ * Whether a response's body is one its caller drops unread: a redirect it follows. Such a body is
+ * read off the connection (so it stays usable) but neither decoded nor delivered, so a 302 whose
+ * body is not what its Content-Encoding says cannot fail the chain.
+ */
+export function dropsBody(
+  req: { dropRedirectBody?: boolean },
+  status: number,
+  headers: readonly string[],
+): boolean {
+  if (req.dropRedirectBody !== true || !REDIRECTS.has(status)) return false;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'location') return true;
+  return false;
+}
+
+/** The decoder of a dropped body: bytes counted against maxResponseSize (they still cross the wire), nothing delivered. */
+export function droppingDecoder(maxResponseSize: number, fail: (error: WireError) => void): BodyDecoder {
+  return bodyDecoder([], { decompress: false, maxResponseSize }, () => {}, fail);
 }
 
 // zlib's default (strict) flushing: a compressed stream that ends early while the framing said the

@@ -172,6 +172,9 @@ function route(req, res, body) {
       const cookie = url.searchParams.get('cookie');
       if (cookie) headers['set-cookie'] = cookie;
       const pad = Number(url.searchParams.get('pad') ?? 0);
+      // &mislabel=CODING: a Content-Encoding the (plain) body does not have
+      const mislabel = url.searchParams.get('mislabel');
+      if (mislabel) headers['content-encoding'] = mislabel;
       return send(res, Number(parts[1]), headers, pad ? `redirecting${'x'.repeat(pad)}` : 'redirecting');
     }
     case 'chain': {
@@ -188,7 +191,7 @@ function route(req, res, body) {
         'set',
       );
     case 'flaky': {
-      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      // /flaky/KEY?fail=N&status=503&after=1|date&mislabel=CODING: N failures with Retry-After, then 200
       const k = parts[1];
       const n = (attempts.get(k) ?? 0) + 1;
       attempts.set(k, n);
@@ -197,6 +200,9 @@ function route(req, res, body) {
         const headers = {};
         if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
         else if (after) headers['retry-after'] = after;
+        // &mislabel=CODING: a Content-Encoding the (plain) failure body does not have
+        const mislabel = url.searchParams.get('mislabel');
+        if (mislabel) headers['content-encoding'] = mislabel;
         return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
       }
       return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
