@@ -333,6 +333,9 @@ for (const kind of FACES) {
         http2: false,
         localAddress: '127.0.0.1',
         socketPath: unixSocket,
+        resolve: { 'mapped.onepool.test': '127.0.0.1' },
+        autoSelectFamily: true,
+        autoSelectFamilyAttemptTimeout: 250,
         proxy: false,
         trustEnv: true,
       };

@@ -52,6 +52,9 @@ export const requestKeys = keyLevel({
   http2: true,
   localAddress: true,
   socketPath: true,
+  resolve: true,
+  autoSelectFamily: true,
+  autoSelectFamilyAttemptTimeout: true,
   proxy: true,
   trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);

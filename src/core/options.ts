@@ -348,10 +348,16 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   const timeouts = resolveTimeouts(opts.timeout);
   checkProxyOption(opts.proxy);
   const transport = resolveTransport(opts);
-  if (transport.config?.socketPath !== undefined && opts.proxy !== undefined && opts.proxy !== false)
-    throw new InvalidArgumentError(
-      'socketPath and proxy cannot be combined: a socket path replaces the network the proxy is reached over',
-    );
+  if (opts.proxy !== undefined && opts.proxy !== false) {
+    if (transport.config?.socketPath !== undefined)
+      throw new InvalidArgumentError(
+        'socketPath and proxy cannot be combined: a socket path replaces the network the proxy is reached over',
+      );
+    if (transport.config?.resolve !== undefined)
+      throw new InvalidArgumentError(
+        'resolve and proxy cannot be combined: through a proxy, the proxy resolves the target, not onepool',
+      );
+  }
   return {
     method: upper,
     url,

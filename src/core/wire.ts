@@ -27,8 +27,13 @@ import { fromWire } from './wire-error.js';
 export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
   const body = req.body;
   // Per exchange, not per call: a redirect to another origin or scheme gets its own route. A Unix
-  // socket is never reached through a proxy, so the environment's proxies do not apply to it.
-  const proxy = req.transport.config?.socketPath === undefined ? proxyFor(req.proxy, req.url) : undefined;
+  // socket, or a name given its addresses by `resolve`, is connected directly: the environment's
+  // proxies do not apply to it.
+  const config = req.transport.config;
+  const direct =
+    config?.socketPath !== undefined ||
+    (config?.resolve !== undefined && Object.hasOwn(config.resolve, req.url.hostname));
+  const proxy = direct ? undefined : proxyFor(req.proxy, req.url);
   // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
   if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
     throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
