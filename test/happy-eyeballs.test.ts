@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ConnectError, createPool, InvalidArgumentError, type KeyStats } from 'onepool';
+import { withEnv } from './helpers/env.js';
 import { FACES } from './helpers/face-kinds.js';
 import { startServer, type TestServer } from './helpers/servers.js';
 
@@ -88,15 +89,10 @@ for (const face of FACES) {
         async () => client.get(url, { proxy: 'http://127.0.0.1:9' }),
         (error: Error) => error instanceof InvalidArgumentError && /resolve and proxy/.test(error.message),
       );
-      const saved = process.env.http_proxy;
       // Port 9 (discard) has no listener on loopback: used, it would fail the call.
-      process.env.http_proxy = 'http://127.0.0.1:9';
-      try {
+      await withEnv({ http_proxy: 'http://127.0.0.1:9' }, async () => {
         assert.equal((await client.get(url)).status, 200);
-      } finally {
-        if (saved === undefined) delete process.env.http_proxy;
-        else process.env.http_proxy = saved;
-      }
+      });
       assert.equal((await h1.stats()).requests, 1);
     });
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPool, InvalidArgumentError, type KeyStats } from 'onepool';
+import { withEnv } from './helpers/env.js';
 import { FACES } from './helpers/face-kinds.js';
 import { startServer, type TestServer } from './helpers/servers.js';
 
@@ -122,15 +123,10 @@ for (const face of FACES) {
       );
       assert.equal((await h1.stats()).requests, 0);
       // Port 9 (discard) has no listener on loopback: used, it would fail the call.
-      const saved = process.env.http_proxy;
-      process.env.http_proxy = 'http://127.0.0.1:9';
-      try {
+      await withEnv({ http_proxy: 'http://127.0.0.1:9' }, async () => {
         const res = await client.get('http://localhost/echo');
         assert.equal(res.status, 200);
-      } finally {
-        if (saved === undefined) delete process.env.http_proxy;
-        else process.env.http_proxy = saved;
-      }
+      });
       assert.equal((await h1.stats()).requests, 1);
     });
 
