@@ -39,6 +39,9 @@ const PROBE_MS = 1000;
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
+// Methods whose empty body still gets `content-length: 0`, as undici sends them on HTTP/1.1.
+const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
+
 /** What HTTP/2 needs of its pool key (route.ts): its accounting, its pool, and sockets to its origin. */
 export interface H2Key extends KeyAccount {
   readonly url: URL;
@@ -239,6 +242,16 @@ export class H2Origin implements Driver {
       }
     }
     const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
+    // HTTP/2 frames the body itself, but RFC 9113 §8.1.1 lets a request carry its length, and some
+    // servers and proxies refuse a body without it (lighttpd: 411 Length Required). A streamed body
+    // has it only when the caller or dispatch.ts (a file's size) set it.
+    const length = body === null ? 0 : bytes?.byteLength;
+    if (
+      length !== undefined &&
+      headers['content-length'] === undefined &&
+      (length > 0 || EXPECTS_BODY.has(method))
+    )
+      headers['content-length'] = String(length);
     try {
       stream = s.session.request(headers, { endStream: !hasBody });
     } catch {

@@ -233,6 +233,10 @@ function route(req, res, body) {
         return req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
       return send(res, 200, {}, `ok ${conn} after ${count - 1}`);
     }
+    case 'require-length':
+      // lighttpd's rule for request bodies on HTTP/2: without Content-Length, 411 Length Required.
+      if (req.headers['content-length'] === undefined) return send(res, 411, {}, 'length required');
+      return send(res, 200, {}, `received ${body.length} of ${req.headers['content-length']}`);
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
