@@ -4,7 +4,7 @@
  * ```
  * OnepoolError                         ONEPOOL_ERR
  * ├── RequestError                     the exchange failed; `request` says which one
- * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable, closed before HTTP/2 SETTINGS)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
  * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before a complete response head;
