@@ -57,7 +57,9 @@ export function nextHop(
       request: info,
     });
   }
-  url.hash = '';
+  // RFC 9110 §10.2.2: a Location without a fragment inherits the one of the URL it redirects from.
+  // Fragments never reach the wire (the request line is path and query); they only shape `res.url`.
+  if (url.hash === '' && !location.includes('#')) url.hash = request.url.hash;
   url.username = '';
   url.password = '';
   let { method, body, upload, replayable, headers } = request;
