@@ -33,6 +33,7 @@ export {
   InvalidHeaderError,
   InvalidRequestError,
   InvalidURLError,
+  JSONDecodeError,
   NotProcessedError,
   OnepoolError,
   PoolClosedError,

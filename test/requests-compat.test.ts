@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Response } from 'onepool';
+import { JSONDecodeError, OnepoolError, RequestError, type Response } from 'onepool';
 import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
@@ -62,6 +62,83 @@ describe('fragments on redirect (RFC 9110 §10.2.2)', () => {
         seen.every((r) => !r.url.includes('#')),
         'no fragment on any request line',
       );
+    });
+  }
+});
+
+describe('res.json() on a body that is not JSON', () => {
+  const text = (body: string, type = 'text/html') =>
+    server.url(`/text?body=${encodeURIComponent(body)}&type=${encodeURIComponent(type)}`);
+
+  for (const face of FACES) {
+    test(`${face.name}: JSONDecodeError with the position, the text and the SyntaxError as cause`, async () => {
+      const client = face.make();
+      const res = await client.get(text('<html><body>502 Bad Gateway</body></html>'));
+      assert.equal(res.status, 200);
+      assert.throws(
+        () => res.json(),
+        (error: unknown) => {
+          assert.ok(error instanceof JSONDecodeError);
+          assert.ok(error instanceof OnepoolError);
+          assert.ok(!(error instanceof RequestError), 'the exchange itself succeeded');
+          assert.equal(error.name, 'JSONDecodeError');
+          assert.equal(error.code, 'ONEPOOL_ERR_JSON');
+          assert.equal(JSONDecodeError.code, 'ONEPOOL_ERR_JSON');
+          assert.equal(error.position, 0);
+          assert.equal(error.text, '<html><body>502 Bad Gateway</body></html>');
+          assert.ok(error.cause instanceof SyntaxError);
+          assert.match(error.message, /is not JSON at position 0/);
+          assert.ok(error.message.includes(res.url), error.message);
+          return true;
+        },
+      );
+      // The body is still there to read as text.
+      assert.equal(res.text(), '<html><body>502 Bad Gateway</body></html>');
+    });
+
+    test(`${face.name}: the position inside a document, after it, and at an empty body's end`, async () => {
+      const client = face.make();
+      const position = async (url: string) => {
+        const res = await client.get(url);
+        try {
+          res.json();
+        } catch (error) {
+          assert.ok(error instanceof JSONDecodeError, String(error));
+          return error.position;
+        }
+        return assert.fail('json() did not throw');
+      };
+      assert.equal(await position(text('{"a": x}', 'application/json')), 6);
+      assert.equal(await position(text('{"a":1,}', 'application/json')), 7);
+      assert.equal(await position(text('[1, 2] 3', 'application/json')), 7);
+      assert.equal(await position(server.url('/status/200')), 0);
+      assert.equal(await position(server.url('/status/204')), 0);
+    });
+
+    test(`${face.name}: a large body's text is cut to JSONDecodeError.TEXT_LIMIT characters`, async () => {
+      const client = face.make();
+      // Binary bytes from the server itself: a long URL would put its own length into the message.
+      const res = await client.get(server.url('/bytes/5000'));
+      assert.ok(res.text().length > 1024);
+      const error = (() => {
+        try {
+          res.json();
+        } catch (e) {
+          return e;
+        }
+        return assert.fail('json() did not throw');
+      })();
+      assert.ok(error instanceof JSONDecodeError);
+      assert.equal(JSONDecodeError.TEXT_LIMIT, 1024);
+      assert.equal(error.text.length, 1024);
+      assert.equal(error.text, res.text().slice(0, 1024));
+      assert.equal(error.position, 0);
+      assert.ok(error.message.length < 300, 'the message does not carry the body');
+    });
+
+    test(`${face.name}: a JSON body still parses`, async () => {
+      const res = await face.make().get(server.url('/echo'));
+      assert.equal(echo(res).method, 'GET');
     });
   }
 });

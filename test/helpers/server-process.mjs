@@ -91,6 +91,14 @@ function route(req, res, body) {
           httpVersion: req.httpVersion,
         }),
       );
+    case 'text':
+      // /text?body=TEXT&type=TYPE: TEXT as the body (a body that is not JSON, under any Content-Type)
+      return send(
+        res,
+        200,
+        { 'content-type': url.searchParams.get('type') ?? 'text/html' },
+        url.searchParams.get('body') ?? '',
+      );
     case 'status': {
       const code = Number(parts[1]);
       return send(
