@@ -142,3 +142,74 @@ describe('res.json() on a body that is not JSON', () => {
     });
   }
 });
+
+describe('headers set to null or undefined', () => {
+  /** The names of the request's headers as they arrived, lower case, without those undici adds. */
+  const wireNames = (res: Response) =>
+    echo(res)
+      .rawHeaders.filter((_, i) => i % 2 === 0)
+      .map((name) => name.toLowerCase())
+      .filter((name) => !['host', 'connection', 'content-length'].includes(name));
+
+  for (const face of FACES) {
+    test(`${face.name}: a call's null removes the client's header of that name, case-insensitively`, async () => {
+      const client = face.make({ headers: { foo: 'a', keep: 'k' } });
+      const sent = echo(await client.get(server.url('/echo'), { headers: { FOO: null } })).headers;
+      assert.equal(sent.foo, undefined);
+      assert.equal(sent.keep, 'k');
+      const alsoUndefined = echo(await client.get(server.url('/echo'), { headers: { Foo: undefined } }));
+      assert.equal(alsoUndefined.headers.foo, undefined);
+      const pairs = echo(await client.get(server.url('/echo'), { headers: [['fOo', null]] }));
+      assert.equal(pairs.headers.foo, undefined);
+      // An extended client takes the removal as its own default.
+      const extended = echo(await client.extend({ headers: { foo: null } }).get(server.url('/echo')));
+      assert.equal(extended.headers.foo, undefined);
+      assert.equal(extended.headers.keep, 'k');
+      // Without a null the client's header is still sent.
+      assert.equal(echo(await client.get(server.url('/echo'))).headers.foo, 'a');
+    });
+
+    test(`${face.name}: null removes onepool's default User-Agent, Accept and Accept-Encoding`, async () => {
+      const plain = echo(await face.make().get(server.url('/echo'))).headers;
+      assert.equal(plain['user-agent'], 'onepool/0.1');
+      assert.equal(plain.accept, '*/*');
+      assert.equal(plain['accept-encoding'], 'gzip, deflate, br');
+      for (const name of ['accept-encoding', 'User-Agent', 'ACCEPT']) {
+        const onCall = echo(await face.make().get(server.url('/echo'), { headers: { [name]: null } }));
+        assert.equal(onCall.headers[name.toLowerCase()], undefined, `call: ${name}`);
+        const onClient = echo(await face.make({ headers: { [name]: null } }).get(server.url('/echo')));
+        assert.equal(onClient.headers[name.toLowerCase()], undefined, `client: ${name}`);
+      }
+      // A call's value wins over a client's removal.
+      const client = face.make({ headers: { 'user-agent': null } });
+      const mine = echo(await client.get(server.url('/echo'), { headers: { 'User-Agent': 'mine/1' } }));
+      assert.equal(mine.headers['user-agent'], 'mine/1');
+    });
+
+    test(`${face.name}: on the wire, onepool's defaults first, then the headers in the order given`, async () => {
+      const client = face.make({ headers: { 'x-client-b': '1', 'x-client-a': '2' } });
+      const res = await client.post(server.url('/echo'), {
+        headers: [
+          ['x-call-z', '3'],
+          ['x-call-y', '4'],
+        ],
+        json: { a: 1 },
+      });
+      assert.deepEqual(wireNames(res), [
+        'user-agent',
+        'accept',
+        'accept-encoding',
+        'x-client-b',
+        'x-client-a',
+        'x-call-z',
+        'x-call-y',
+        'content-type',
+      ]);
+      // A default the user gives goes where the user put it.
+      const given = await face.make().get(server.url('/echo'), {
+        headers: { 'x-first': '1', Accept: 'application/json' },
+      });
+      assert.deepEqual(wireNames(given), ['user-agent', 'accept-encoding', 'x-first', 'accept']);
+    });
+  }
+});

@@ -18,8 +18,11 @@ import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upl
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
 export type Params = Record<string, ParamValue> | URLSearchParams | string;
+/** null or undefined: this name is not sent, neither from a client's defaults nor as onepool's default. */
 export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
-export type HeadersInit = Record<string, HeaderValue> | Iterable<readonly [string, string]>;
+export type HeadersInit =
+  | Record<string, HeaderValue>
+  | Iterable<readonly [string, string | number | null | undefined]>;
 /** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
 export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
@@ -40,7 +43,11 @@ export interface PoolRef {
 export interface RequestOptions extends TransportOptions {
   /** Query parameters appended to the URL's own; arrays repeat the name. */
   params?: Params;
-  /** Request headers; a name given twice in different case is an error. */
+  /**
+   * Request headers, sent in the order given, after onepool's defaults (User-Agent, Accept,
+   * Accept-Encoding). A value of null or undefined removes the name: a call's removes the client's
+   * default of that name (case-insensitively), and either removes onepool's default.
+   */
   headers?: HeadersInit;
   /** A value sent as JSON (Content-Type: application/json). */
   json?: unknown;
@@ -173,23 +180,44 @@ function pushHeader(out: string[], name: string, value: unknown): void {
   out.push(name, text.trim());
 }
 
-export function flattenHeaders(init: HeadersInit | undefined): string[] {
-  const out: string[] = [];
-  if (init === undefined || init === null) return out;
+/** A header list read once: what it sends, and the names it removes (lower case). */
+export interface ReadHeaders {
+  /** flat [name, value, ...], in the order given */
+  headers: string[];
+  /** names given as null or undefined: not sent from the defaults under this list */
+  removed: Set<string>;
+}
+
+/** Reads a header list in one pass (an iterable may be a generator, readable only once). */
+export function readHeaders(init: HeadersInit | undefined): ReadHeaders {
+  const headers: string[] = [];
+  const removed = new Set<string>();
+  if (init === undefined || init === null) return { headers, removed };
+  const remove = (name: unknown) => {
+    if (typeof name !== 'string' || !TOKEN.test(name))
+      throw new InvalidHeaderError(`invalid header name: ${JSON.stringify(String(name))}`);
+    removed.add(name.toLowerCase());
+  };
   if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const pair of init as Iterable<readonly [string, string]>) {
+    for (const pair of init as Iterable<readonly [string, unknown]>) {
       if (!Array.isArray(pair) || pair.length !== 2)
         throw new InvalidHeaderError('header entries must be [name, value] pairs');
-      pushHeader(out, pair[0], pair[1]);
+      if (pair[1] === undefined || pair[1] === null) remove(pair[0]);
+      else pushHeader(headers, pair[0], pair[1]);
     }
-    return out;
+    return { headers, removed };
   }
   for (const [name, value] of Object.entries(init as Record<string, HeaderValue>)) {
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) for (const v of value) pushHeader(out, name, v);
-    else pushHeader(out, name, value);
+    if (value === undefined || value === null) remove(name);
+    else if (Array.isArray(value)) for (const v of value) pushHeader(headers, name, v);
+    else pushHeader(headers, name, value);
   }
-  return out;
+  return { headers, removed };
+}
+
+/** The headers a list sends, flat; names set to null or undefined are left out. */
+export function flattenHeaders(init: HeadersInit | undefined): string[] {
+  return readHeaders(init).headers;
 }
 
 /** Index of the first header named `name` (lower case) in a flat list, or -1. */
@@ -284,7 +312,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   }
   const upper = method.toUpperCase();
   const url = parseURL(opts.baseURL === undefined ? input : joinBaseURL(opts.baseURL, input), opts.params);
-  const headers = flattenHeaders(opts.headers);
+  const { headers, removed } = readHeaders(opts.headers);
   // The framing is ours to set: a user-supplied Transfer-Encoding, a repeated Content-Length or a
   // repeated Host could make two parsers disagree about where the request ends.
   if (findHeader(headers, 'transfer-encoding') !== -1) {
@@ -319,11 +347,17 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     url.username = '';
     url.password = '';
   }
-  if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
-  if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
+  // onepool's defaults go first, in this order (as requests sends them), then the user's headers
+  // in the order given. A name the user gave, or set to null, has no default.
+  const defaults: string[] = [];
+  const byDefault = (name: string, value: string) => {
+    if (!removed.has(name) && findHeader(headers, name) === -1) defaults.push(name, value);
+  };
+  byDefault('user-agent', USER_AGENT);
+  byDefault('accept', '*/*');
   const decompress = opts.decompress !== false;
-  if (decompress && findHeader(headers, 'accept-encoding') === -1)
-    headers.push('accept-encoding', ACCEPT_ENCODING);
+  if (decompress) byDefault('accept-encoding', ACCEPT_ENCODING);
+  headers.unshift(...defaults);
   const maxResponseSize = opts.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
   if (typeof maxResponseSize !== 'number' || !(maxResponseSize >= 0))
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');

@@ -86,6 +86,8 @@ function route(req, res, body) {
           method: req.method,
           url: req.url,
           headers: req.headers,
+          // as they arrived: order and case
+          rawHeaders: req.rawHeaders,
           body: body.toString('utf8'),
           bodyLength: body.length,
           httpVersion: req.httpVersion,
