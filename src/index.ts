@@ -55,6 +55,7 @@ export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
   Body,
+  FormInit,
   HeadersInit,
   HeaderValue,
   Params,

@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { JSONDecodeError, OnepoolError, RequestError, type Response } from 'onepool';
+import {
+  InvalidArgumentError,
+  JSONDecodeError,
+  OnepoolError,
+  type ParamValue,
+  RequestError,
+  type RequestOptions,
+  type Response,
+} from 'onepool';
 import { FACES } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
@@ -210,6 +218,113 @@ describe('headers set to null or undefined', () => {
         headers: { 'x-first': '1', Accept: 'application/json' },
       });
       assert.deepEqual(wireNames(given), ['user-agent', 'accept-encoding', 'x-first', 'accept']);
+    });
+  }
+});
+
+/** Asserts that `call` is refused with InvalidArgumentError (or `Class`) and that nothing reached the server. */
+async function refusedBeforeSending(
+  call: () => unknown,
+  pattern: RegExp,
+  Class: new (...args: never[]) => Error = InvalidArgumentError,
+): Promise<void> {
+  const before = (await server.stats()).requests;
+  await assert.rejects(
+    async () => call(),
+    (error: unknown) => {
+      assert.ok(error instanceof Class, String(error));
+      assert.match((error as Error).message, pattern);
+      return true;
+    },
+  );
+  assert.equal((await server.stats()).requests, before, 'nothing was sent');
+}
+
+describe('form, multipart and json bodies', () => {
+  for (const face of FACES) {
+    test(`${face.name}: form takes a Map, URLSearchParams and [name, value] pairs, in order`, async () => {
+      const client = face.make();
+      const post = async (form: NonNullable<RequestOptions['form']>) => {
+        const sent = echo(await client.post(server.url('/echo'), { form }));
+        assert.equal(sent.headers['content-type'], 'application/x-www-form-urlencoded');
+        return sent.body;
+      };
+      assert.equal(
+        await post(
+          new Map<string, ParamValue>([
+            ['b', 'x y'],
+            ['a', ['1', 2]],
+            ['skip', null],
+          ]),
+        ),
+        'b=x+y&a=1&a=2',
+      );
+      assert.equal(
+        await post([
+          ['a', 'b'],
+          ['a', 'c'],
+          ['d', true],
+        ]),
+        'a=b&a=c&d=true',
+      );
+      assert.equal(await post(new URLSearchParams([['q', '&=']])), 'q=%26%3D');
+      assert.equal(await post({ z: '1', y: ['2', '3'] }), 'z=1&y=2&y=3');
+    });
+
+    test(`${face.name}: form refuses values it cannot carry, before sending`, async () => {
+      const client = face.make();
+      const url = server.url('/echo');
+      const form = (value: unknown) => ({ form: value as RequestOptions['form'] });
+      await refusedBeforeSending(() => client.post(url, form({ a: { b: 1 } })), /form field "a"/);
+      await refusedBeforeSending(() => client.post(url, form({ a: [[1]] })), /form field "a"/);
+      await refusedBeforeSending(
+        () => client.post(url, form(new Map([['a', new Date(0)]]))),
+        /form field "a"/,
+      );
+      await refusedBeforeSending(() => client.post(url, form([['a', 'b', 'c']])), /\[name, value\] pairs/);
+      await refusedBeforeSending(() => client.post(url, form('a=1')), /use body/);
+      await refusedBeforeSending(() => client.post(url, form(new Set(['a']))), /form must be/);
+    });
+
+    test(`${face.name}: multipart refuses a value of the wrong type, before sending`, async () => {
+      const client = face.make();
+      const url = server.url('/echo');
+      const multipart = (value: unknown) => ({ multipart: value as RequestOptions['multipart'] });
+      await refusedBeforeSending(
+        () => client.post(url, multipart({ a: [[1, 2]] })),
+        /multipart field a: an array/,
+      );
+      await refusedBeforeSending(() => client.post(url, multipart({ a: [{}] })), /\{ value \} must be/);
+      await refusedBeforeSending(() => client.post(url, multipart({ a: { value: 123 } })), /a number/);
+      await refusedBeforeSending(() => client.post(url, multipart({ a: new Map() })), /a Map is not/);
+      await refusedBeforeSending(
+        () => client.post(url, multipart({ a: { value: 'x', filename: 7 } })),
+        /filename must be a string/,
+      );
+      // What the type allows still goes out: numbers and booleans among them.
+      const sent = echo(await client.post(url, multipart({ n: [1, 2], b: true, f: { value: 'x' } })));
+      assert.match(sent.headers['content-type']!, /^multipart\/form-data; boundary=/);
+      assert.match(sent.body, /name="n"\r\n\r\n1\r\n/);
+      assert.match(sent.body, /name="n"\r\n\r\n2\r\n/);
+      assert.match(sent.body, /name="f"; filename="blob"/);
+    });
+
+    test(`${face.name}: json refuses NaN, Infinity, BigInt and cycles, before sending`, async () => {
+      const client = face.make();
+      const url = server.url('/echo');
+      await refusedBeforeSending(() => client.post(url, { json: Number.NaN }), /^json is NaN/);
+      await refusedBeforeSending(
+        () => client.post(url, { json: { items: [{ price: 1 }, { price: Number.POSITIVE_INFINITY }] } }),
+        /^json\.items\[1\]\.price is Infinity/,
+      );
+      await refusedBeforeSending(() => client.post(url, { json: [-Infinity] }), /^json\[0\] is -Infinity/);
+      await refusedBeforeSending(() => client.post(url, { json: { id: 1n } }), /^json\.id is a BigInt/);
+      const cycle: Record<string, unknown> = { a: 1 };
+      cycle.self = cycle;
+      await refusedBeforeSending(() => client.post(url, { json: cycle }), /cycle/);
+      // Finite numbers, and a toJSON that returns one, go out as before.
+      const sent = echo(await client.post(url, { json: { n: 1.5, d: new Date(0), nil: null } }));
+      assert.deepEqual(JSON.parse(sent.body), { n: 1.5, d: '1970-01-01T00:00:00.000Z', nil: null });
     });
   }
 });

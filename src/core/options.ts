@@ -23,6 +23,15 @@ export type HeaderValue = string | number | readonly (string | number)[] | null 
 export type HeadersInit =
   | Record<string, HeaderValue>
   | Iterable<readonly [string, string | number | null | undefined]>;
+/**
+ * A form: an object, a Map or [name, value] pairs (repeated names allowed, order kept), or
+ * URLSearchParams. An array value repeats the name; null and undefined leave the field out.
+ */
+export type FormInit =
+  | Record<string, ParamValue>
+  | ReadonlyMap<string, ParamValue>
+  | readonly (readonly [string, ParamValue])[]
+  | URLSearchParams;
 /** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
 export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
@@ -49,10 +58,16 @@ export interface RequestOptions extends TransportOptions {
    * default of that name (case-insensitively), and either removes onepool's default.
    */
   headers?: HeadersInit;
-  /** A value sent as JSON (Content-Type: application/json). */
+  /**
+   * A value sent as JSON (Content-Type: application/json). NaN, Infinity, a BigInt or a cycle
+   * anywhere in it is refused (JSON has no such value; JSON.stringify would send null or throw).
+   */
   json?: unknown;
-  /** Fields sent as application/x-www-form-urlencoded. */
-  form?: Record<string, ParamValue> | URLSearchParams;
+  /**
+   * Fields sent as application/x-www-form-urlencoded: an object, a Map, [name, value] pairs or
+   * URLSearchParams. Values are strings, numbers or booleans (or arrays of them: the name repeats).
+   */
+  form?: FormInit;
   /**
    * A raw body. Strings are sent as UTF-8 (Content-Type: text/plain;charset=UTF-8 unless set).
    * `file(path)` is read by the pool worker. An iterable (sync face) or async iterable, Node Readable
@@ -232,6 +247,80 @@ function countHeader(headers: readonly string[], name: string): number {
   return n;
 }
 
+/**
+ * JSON.stringify, refusing what JSON cannot carry instead of sending null (NaN, ±Infinity) or
+ * throwing a TypeError (BigInt, a cycle). The replacer sees each value after its toJSON, as the
+ * encoder does; the path of each object seen is kept for the message (`json.items[2].price`).
+ */
+function encodeJSON(value: unknown): string | undefined {
+  const paths = new WeakMap<object, string>();
+  const where = (holder: object, key: string) => {
+    const base = paths.get(holder) ?? 'json';
+    if (key === '' && !paths.has(holder)) return base;
+    return Array.isArray(holder) ? `${base}[${key}]` : `${base}.${key}`;
+  };
+  try {
+    return JSON.stringify(value, function (this: object, key: string, v: unknown) {
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new InvalidArgumentError(`${where(this, key)} is ${v}: JSON has no such number`);
+      if (typeof v === 'bigint')
+        throw new InvalidArgumentError(`${where(this, key)} is a BigInt: JSON has none (send a string)`);
+      if (v !== null && typeof v === 'object') paths.set(v, where(this, key));
+      return v;
+    });
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    // The one TypeError left: a cycle (a toJSON that throws is the caller's own error).
+    if (error instanceof TypeError && /circular/i.test(error.message))
+      throw new InvalidArgumentError('json value refers back to itself (a cycle)', { cause: error });
+    throw error;
+  }
+}
+
+const isFormPrimitive = (v: unknown): v is Primitive =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** Appends one form field (an array repeats the name); refuses values a form cannot carry. */
+function appendField(form: URLSearchParams, name: unknown, value: unknown): void {
+  if (typeof name !== 'string') throw new InvalidArgumentError('form field names must be strings');
+  if (value === undefined || value === null) return;
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (!isFormPrimitive(item))
+      throw new InvalidArgumentError(
+        `form field ${JSON.stringify(name)}: a value must be a string, number or boolean (or an array of them)`,
+      );
+    form.append(name, String(item));
+  }
+}
+
+/** Any accepted form shape as URLSearchParams, in the order given. */
+function encodeForm(init: unknown): URLSearchParams {
+  if (init instanceof URLSearchParams) return init;
+  const form = new URLSearchParams();
+  if (init instanceof Map) {
+    for (const [name, value] of init) appendField(form, name, value);
+  } else if (Array.isArray(init)) {
+    for (const pair of init) {
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new InvalidArgumentError('form entries must be [name, value] pairs');
+      appendField(form, pair[0], pair[1]);
+    }
+  } else if (isPlainObject(init)) {
+    for (const [name, value] of Object.entries(init)) appendField(form, name, value);
+  } else
+    throw new InvalidArgumentError(
+      'form must be an object, a Map, an array of [name, value] pairs or URLSearchParams (a string: use body)',
+    );
+  return form;
+}
+
+/** A plain object: any other (a Set, a generator, a FormData) keeps its fields out of its own keys. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null {
   const given = [
     opts.json !== undefined,
@@ -244,20 +333,13 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
     if (findHeader(headers, 'content-type') === -1) headers.push('content-type', type);
   };
   if (opts.json !== undefined) {
-    const text = JSON.stringify(opts.json);
+    const text = encodeJSON(opts.json);
     if (text === undefined) throw new InvalidArgumentError('json value is not serializable');
     setType('application/json');
     return encoder.encode(text);
   }
   if (opts.form !== undefined) {
-    const form = opts.form instanceof URLSearchParams ? opts.form : new URLSearchParams();
-    if (!(opts.form instanceof URLSearchParams)) {
-      for (const [k, v] of Object.entries(opts.form)) {
-        if (v === undefined || v === null) continue;
-        if (Array.isArray(v)) for (const item of v) form.append(k, String(item));
-        else form.append(k, String(v));
-      }
-    }
+    const form = encodeForm(opts.form);
     setType('application/x-www-form-urlencoded');
     return encoder.encode(form.toString());
   }
