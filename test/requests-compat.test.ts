@@ -8,9 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   InvalidArgumentError,
+  InvalidURLError,
   JSONDecodeError,
   OnepoolError,
   type ParamValue,
+  RedirectError,
   RequestError,
   type RequestOptions,
   type Response,
@@ -325,6 +327,80 @@ describe('form, multipart and json bodies', () => {
       // Finite numbers, and a toJSON that returns one, go out as before.
       const sent = echo(await client.post(url, { json: { n: 1.5, d: new Date(0), nil: null } }));
       assert.deepEqual(JSON.parse(sent.body), { n: 1.5, d: '1970-01-01T00:00:00.000Z', nil: null });
+    });
+  }
+});
+
+describe('option values of the wrong shape are refused before sending', () => {
+  for (const face of FACES) {
+    test(`${face.name}: timeout given as an array`, async () => {
+      const url = server.url('/echo');
+      const timeout = [1000, 2000] as unknown as RequestOptions['timeout'];
+      await refusedBeforeSending(() => face.make().get(url, { timeout }), /timeout must be .*not an array/);
+      // Merged over a client's timeout object, the array is not spread into index keys.
+      const client = face.make({ timeout: { read: 5000 } });
+      await refusedBeforeSending(() => client.get(url, { timeout }), /not an array/);
+      await refusedBeforeSending(() => face.make({ timeout }).get(url), /not an array/);
+    });
+
+    test(`${face.name}: a proxy URL whose authority is missing or odd`, async () => {
+      const url = server.url('/echo');
+      for (const proxy of [
+        'http:/127.0.0.1:1',
+        'http:///127.0.0.1:1',
+        'http:127.0.0.1:1',
+        'socks5:\\\\127.0.0.1:1',
+      ])
+        await refusedBeforeSending(() => face.make().get(url, { proxy }), /invalid proxy URL/);
+      await refusedBeforeSending(
+        () => face.make().get(url, { proxy: 'http://*proxy.test:1' }),
+        /invalid proxy URL/,
+      );
+      await refusedBeforeSending(
+        () => face.make().get(url, { proxy: { url: 'http://.proxy.test:1' } }),
+        /invalid proxy URL \(an empty label/,
+      );
+    });
+
+    test(`${face.name}: a host name that cannot be valid is InvalidURLError`, async () => {
+      const client = face.make();
+      for (const url of [
+        'http://*example.com/',
+        'http://.example.com/',
+        'http://a..example.com/',
+        'https://ex!ample.com/',
+      ])
+        await refusedBeforeSending(() => client.get(url), /invalid URL/, InvalidURLError);
+      await refusedBeforeSending(
+        () => face.make({ baseURL: 'http://*api.test/' }).get('items'),
+        /invalid URL/,
+        InvalidURLError,
+      );
+      // A Location to such a host is not followed.
+      await assert.rejects(
+        async () => client.get(server.url(`/redirect/302?to=${encodeURIComponent('http://*evil.test/')}`)),
+        (error: unknown) => error instanceof RedirectError && /invalid redirect Location/.test(error.message),
+      );
+    });
+
+    test(`${face.name}: tls.ca, tls.cert and tls.key that are not PEM (a file path) are refused`, async () => {
+      const url = server.url('/echo');
+      await refusedBeforeSending(
+        () => face.make().get(url, { tls: { ca: '/etc/ssl/certs/my-ca.pem' } }),
+        /^tls\.ca is not PEM.*readFileSync\("\/etc\/ssl\/certs\/my-ca\.pem", 'utf8'\)/,
+      );
+      await refusedBeforeSending(
+        () => face.make().get(url, { tls: { ca: [Buffer.from('not a certificate')] } }),
+        /^tls\.ca is not PEM/,
+      );
+      await refusedBeforeSending(
+        () => face.make().get(url, { tls: { cert: 'client.crt', key: 'k' } }),
+        /^tls\.cert/,
+      );
+      await refusedBeforeSending(
+        () => face.make().get(url, { proxy: { url: 'https://127.0.0.1:1', tls: { ca: 'proxy-ca.pem' } } }),
+        /^proxy\.tls\.ca is not PEM/,
+      );
     });
   }
 });

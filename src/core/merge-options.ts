@@ -25,6 +25,12 @@ function mergeHeaders(base: HeadersInit, extra: HeadersInit): [string, string | 
   return out;
 }
 
+function isTimeouts(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function mergeParams(base: Params, extra: Params): URLSearchParams {
   const out = new URLSearchParams();
   for (const p of [base, extra]) {
@@ -47,7 +53,9 @@ export function mergeOptions(base: RequestOptions, extra: RequestOptions | undef
     merged.headers = mergeHeaders(base.headers, extra.headers);
   if (base.params !== undefined && extra.params !== undefined)
     merged.params = mergeParams(base.params, extra.params);
-  if (typeof base.timeout === 'object' && typeof extra.timeout === 'object') {
+  // Plain objects only: an array (or another object) given as timeout is kept as given, for
+  // prepare() to refuse, instead of being spread into a bag of index keys.
+  if (isTimeouts(base.timeout) && isTimeouts(extra.timeout)) {
     merged.timeout = { ...base.timeout, ...extra.timeout };
   }
   if (base.hooks !== undefined && extra.hooks !== undefined)

@@ -9,6 +9,7 @@ import { joinBaseURL } from './base-url.js';
 import { exactBytes } from './bytes.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import type { Hooks } from './hooks.js';
+import { hostnameProblem } from './hostname.js';
 import type { ProgressCallback } from './progress.js';
 import { checkProxyOption, type ProxyOption } from './proxy.js';
 import type { RetryOptions } from './retry.js';
@@ -165,6 +166,8 @@ export function parseURL(input: string | URL, params?: Params): URL {
       `unsupported URL scheme ${url.protocol} in ${url.href} (http: and https: only)`,
     );
   }
+  const problem = hostnameProblem(url.hostname);
+  if (problem !== undefined) throw new InvalidURLError(`invalid URL ${JSON.stringify(text)}: ${problem}`);
   if (params !== undefined) appendParams(url, params);
   return url;
 }
@@ -363,11 +366,14 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
   if (typeof timeout === 'number') {
     t.connect = timeout;
     t.read = timeout;
-  } else if (typeof timeout === 'object' && timeout !== null) {
+  } else if (isPlainObject(timeout)) {
     // A field set to undefined keeps its default, as an absent one does.
     for (const name of ['connect', 'read', 'total'] as const)
-      if (timeout[name] !== undefined) t[name] = timeout[name];
-  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, total }');
+      if (timeout[name] !== undefined) t[name] = timeout[name] as number;
+  } else
+    throw new InvalidArgumentError(
+      `timeout must be a number of ms or { connect, read, total }, not ${Array.isArray(timeout) ? 'an array' : typeof timeout}`,
+    );
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
