@@ -404,3 +404,55 @@ describe('option values of the wrong shape are refused before sending', () => {
     });
   }
 });
+
+describe('a streamed response read after cancel()', () => {
+  for (const face of FACES) {
+    test(`${face.name}: yields no more bytes, whether or not the body had already arrived`, async () => {
+      const client = face.make();
+      for (const path of ['/bytes/964', '/stream-bytes/300000']) {
+        const res = await client.stream('GET', server.url(path));
+        assert.equal(res.status, 200);
+        // Time for a small body to arrive in full (async face: it lands in the queue meanwhile).
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await res.cancel();
+        let bytes = 0;
+        if (face.name === 'async')
+          for await (const chunk of res as AsyncIterable<Uint8Array>) bytes += chunk.length;
+        else for (const chunk of res as Iterable<Uint8Array>) bytes += chunk.length;
+        assert.equal(bytes, 0, `${path}: bytes read after cancel()`);
+        assert.equal(res.trailers, undefined, 'a cancelled body never reached its end');
+      }
+      // The pool is usable afterwards.
+      assert.equal((await client.get(server.url('/bytes/10'))).bytes().length, 10);
+    });
+
+    test(`${face.name}: cancel() mid-body stops the reads that follow`, async () => {
+      const client = face.make();
+      const res = await client.stream('GET', server.url('/stream-bytes/1000000'));
+      let before = 0;
+      let after = 0;
+      let cancelled = false;
+      const read = (chunk: Uint8Array) => {
+        if (cancelled) after += chunk.length;
+        else before += chunk.length;
+      };
+      if (face.name === 'async') {
+        const it = (res as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        const first = await it.next();
+        if (!first.done) read(first.value);
+        await res.cancel();
+        cancelled = true;
+        for (let step = await it.next(); !step.done; step = await it.next()) read(step.value);
+      } else {
+        const it = (res as Iterable<Uint8Array>)[Symbol.iterator]();
+        const first = it.next();
+        if (!first.done) read(first.value);
+        await res.cancel();
+        cancelled = true;
+        for (let step = it.next(); !step.done; step = it.next()) read(step.value);
+      }
+      assert.ok(before > 0);
+      assert.equal(after, 0);
+    });
+  }
+});
