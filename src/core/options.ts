@@ -251,19 +251,19 @@ function countHeader(headers: readonly string[], name: string): number {
 }
 
 /**
- * JSON.stringify, refusing what JSON cannot carry instead of sending null (NaN, ±Infinity) or
- * throwing a TypeError (BigInt, a cycle). The replacer sees each value after its toJSON, as the
- * encoder does; the path of each object seen is kept for the message (`json.items[2].price`).
+ * Throws InvalidArgumentError for the first value JSON cannot carry (NaN, ±Infinity, a BigInt) or
+ * a cycle, naming where it is (`json.items[2].price`). The replacer sees each value after its
+ * toJSON, as the encoder does. Returns when it finds none.
  */
-function encodeJSON(value: unknown): string | undefined {
+function checkJSON(value: unknown): void {
   const paths = new WeakMap<object, string>();
   const where = (holder: object, key: string) => {
-    const base = paths.get(holder) ?? 'json';
-    if (key === '' && !paths.has(holder)) return base;
+    const base = paths.get(holder);
+    if (base === undefined) return 'json';
     return Array.isArray(holder) ? `${base}[${key}]` : `${base}.${key}`;
   };
   try {
-    return JSON.stringify(value, function (this: object, key: string, v: unknown) {
+    JSON.stringify(value, function (this: object, key: string, v: unknown) {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new InvalidArgumentError(`${where(this, key)} is ${v}: JSON has no such number`);
       if (typeof v === 'bigint')
@@ -272,12 +272,28 @@ function encodeJSON(value: unknown): string | undefined {
       return v;
     });
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw error;
-    // The one TypeError left: a cycle (a toJSON that throws is the caller's own error).
     if (error instanceof TypeError && /circular/i.test(error.message))
       throw new InvalidArgumentError('json value refers back to itself (a cycle)', { cause: error });
     throw error;
   }
+}
+
+/**
+ * JSON.stringify, refusing what JSON cannot carry instead of sending null (NaN, ±Infinity) or
+ * throwing a TypeError (BigInt, a cycle). The check walks the value a second time, so it runs only
+ * when the plain encoding could hide a problem: it threw, or its text has a null.
+ */
+function encodeJSON(value: unknown): string | undefined {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof TypeError) checkJSON(value);
+    // Not one of ours (a toJSON that throws): the caller's own error.
+    throw error;
+  }
+  if (text?.includes('null')) checkJSON(value);
+  return text;
 }
 
 const isFormPrimitive = (v: unknown): v is Primitive =>
