@@ -388,7 +388,7 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
       if (timeout[name] !== undefined) t[name] = timeout[name] as number;
   } else
     throw new InvalidArgumentError(
-      `timeout must be a number of ms or { connect, read, total }, not ${Array.isArray(timeout) ? 'an array' : typeof timeout}`,
+      `timeout must be a number of ms or { connect, read, total }, not ${Array.isArray(timeout) ? 'an array' : timeout === null ? 'null' : typeof timeout}`,
     );
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
@@ -451,8 +451,9 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     url.username = '';
     url.password = '';
   }
-  // onepool's defaults go first, in this order (as requests sends them), then the user's headers
-  // in the order given. A name the user gave, or set to null, has no default.
+  // onepool's defaults go first, in this order (the README's), then the user's headers in the
+  // order given: a caller who cares about the order on the wire sets it. A name the user gave, or
+  // set to null, has no default.
   const defaults: string[] = [];
   const byDefault = (name: string, value: string) => {
     if (!removed.has(name) && findHeader(headers, name) === -1) defaults.push(name, value);
