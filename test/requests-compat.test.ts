@@ -397,6 +397,7 @@ describe('option values of the wrong shape are refused before sending', () => {
         () => face.make().get(url, { tls: { cert: 'client.crt', key: 'k' } }),
         /^tls\.cert/,
       );
+      await refusedBeforeSending(() => face.make().get(url, { tls: { ca: '' } }), /^tls\.ca is empty/);
       await refusedBeforeSending(
         () => face.make().get(url, { proxy: { url: 'https://127.0.0.1:1', tls: { ca: 'proxy-ca.pem' } } }),
         /^proxy\.tls\.ca is not PEM/,

@@ -115,6 +115,8 @@ export function pemText(pem: unknown, what: string): string {
   else if (pem instanceof Uint8Array)
     text = Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
   else throw new InvalidArgumentError(`${what} must be a PEM string or bytes`);
+  // Empty: Node would trust no certificate at all (a given ca replaces the default roots).
+  if (text.trim() === '') throw new InvalidArgumentError(`${what} is empty: not PEM`);
   if (!text.includes('-----BEGIN ')) {
     const hint =
       typeof pem === 'string' && !text.includes('\n') && text.length < 4096
