@@ -87,10 +87,20 @@ function route(req, res, body) {
           method: req.method,
           url: req.url,
           headers: req.headers,
+          // as they arrived: order and case
+          rawHeaders: req.rawHeaders,
           body: body.toString('utf8'),
           bodyLength: body.length,
           httpVersion: req.httpVersion,
         }),
+      );
+    case 'text':
+      // /text?body=TEXT&type=TYPE: TEXT as the body (a body that is not JSON, under any Content-Type)
+      return send(
+        res,
+        200,
+        { 'content-type': url.searchParams.get('type') ?? 'text/html' },
+        url.searchParams.get('body') ?? '',
       );
     case 'status': {
       const code = Number(parts[1]);
