@@ -22,6 +22,7 @@ const PUBLIC = [
   'InvalidHeaderError',
   'InvalidRequestError',
   'InvalidURLError',
+  'JSONDecodeError',
   'NotProcessedError',
   'OnepoolError',
   'Pool',
