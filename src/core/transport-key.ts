@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
+import { hostnameProblem } from './hostname.js';
 import type { ProxyOption, WireProxy } from './proxy.js';
 
 export type PEM = string | Uint8Array;
@@ -186,7 +187,7 @@ function resolveMap(
     const value = option[name];
     const list = typeof value === 'string' ? [value] : value;
     const host = name.toLowerCase().replace(/\.$/, '');
-    if (host === '' || isIP(host) !== 0 || /[\s/:[\]]/.test(host))
+    if (isIP(host) !== 0 || host.startsWith('[') || hostnameProblem(host) !== undefined)
       throw new InvalidArgumentError(`resolve: ${JSON.stringify(name)} is not a host name`);
     if (
       !Array.isArray(list) ||
