@@ -33,6 +33,7 @@ export {
   InvalidHeaderError,
   InvalidRequestError,
   InvalidURLError,
+  MockNotMatchedError,
   NotProcessedError,
   OnepoolError,
   PoolClosedError,
@@ -77,6 +78,10 @@ export {
   type MultipartValue,
   type StreamBody,
 } from './core/upload.js';
+export type { InterceptOptions, Matcher, MockInterceptor, MockScope } from './mock/interceptor.js';
+export { createMockPool, type MockHandler, MockPool, type MockPoolOptions } from './mock/mock-pool.js';
+export type { MockReply, MockResult } from './mock/mock-reply.js';
+export type { MockRequest } from './mock/mock-request.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 export { SyncStreamingResponse } from './sync/streaming.js';
