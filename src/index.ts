@@ -82,6 +82,7 @@ export type { InterceptOptions, Matcher, MockInterceptor, MockScope } from './mo
 export { createMockPool, type MockHandler, MockPool, type MockPoolOptions } from './mock/mock-pool.js';
 export type { MockReply, MockResult } from './mock/mock-reply.js';
 export type { MockRequest } from './mock/mock-request.js';
+export { createRecordingPool, type RecordingPoolOptions, type RecordMode } from './mock/recording-pool.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 export { SyncStreamingResponse } from './sync/streaming.js';

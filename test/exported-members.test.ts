@@ -48,6 +48,7 @@ const PUBLIC = [
   'configurePool',
   'createMockPool',
   'createPool',
+  'createRecordingPool',
   'describeStats',
   'file',
   'http',

@@ -10,6 +10,7 @@
 import type { InterceptOptions } from '../mock/interceptor.js';
 import type { MockPoolOptions } from '../mock/mock-pool.js';
 import type { MockReply } from '../mock/mock-reply.js';
+import type { RecordingPoolOptions } from '../mock/recording-pool.js';
 import type { AllOptions, AllRequest } from './all.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
@@ -150,6 +151,13 @@ export const partKeys = keyLevel({
 export const mockPoolKeys = keyLevel({
   pool: true,
 } satisfies Record<Keys<MockPoolOptions>, true>);
+
+export const recordingKeys = keyLevel({
+  path: true,
+  mode: true,
+  pool: true,
+  redact: true,
+} satisfies Record<Keys<RecordingPoolOptions>, true>);
 
 export const interceptKeys = keyLevel({
   method: true,
