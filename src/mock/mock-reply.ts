@@ -9,6 +9,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import zlib from 'node:zlib';
+import { contentCodings } from '../core/content-coding.js';
 import { InvalidArgumentError, OnepoolError } from '../core/errors.js';
 import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
@@ -105,18 +106,7 @@ class DecodeFailure extends Error {
   }
 }
 
-function codings(headers: readonly string[]): string[] | null {
-  const list: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'content-encoding') continue;
-    for (const part of headers[i + 1]!.split(',')) {
-      const name = part.trim().toLowerCase();
-      if (name && name !== 'identity') list.push(name);
-    }
-  }
-  const known = ['gzip', 'x-gzip', 'deflate', 'br'];
-  return list.length > 0 && list.every((name) => known.includes(name)) ? list.reverse() : null;
-}
+const KNOWN = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
 
 function undo(name: string, body: Buffer, maxOutputLength: number | undefined): Buffer {
   const options = maxOutputLength === undefined ? {} : { maxOutputLength };
@@ -130,7 +120,10 @@ function undo(name: string, body: Buffer, maxOutputLength: number | undefined): 
 /** The body as the caller must see it: decoded, and within maxResponseSize. */
 function deliveredBody(answer: MockAnswer, request: PreparedRequest): Uint8Array {
   const limit = request.maxResponseSize;
-  const list = request.decompress && answer.body.byteLength > 0 ? codings(answer.headers) : null;
+  const list =
+    request.decompress && answer.body.byteLength > 0
+      ? contentCodings(answer.headers, (name) => KNOWN.has(name))
+      : null;
   let body: Uint8Array = answer.body;
   if (list) {
     let bytes = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
