@@ -70,19 +70,34 @@ function resolution(result: MockResult, delay: number): Resolution {
   return { kind: 'answer', answer: toAnswer(result), delay: result.delay ?? delay };
 }
 
-/** Mock pools by id; a closed one stays as null, so its requests fail here without starting a worker. */
-const mocks = (): Map<number, MockPool | null> => {
-  const record = threadRecord() as ReturnType<typeof threadRecord> & { mocks?: Map<number, MockPool | null> };
-  record.mocks ??= new Map();
+/**
+ * Mock pools by id. Held weakly: a test suite makes many and seldom closes them, and a pool nobody
+ * holds can be given to no request. A closed one stays as null, so its requests fail here, without
+ * starting a worker.
+ */
+interface MockRegistry {
+  readonly pools: Map<number, WeakRef<MockPool> | null>;
+  readonly forget: FinalizationRegistry<number>;
+}
+
+const registry = (): MockRegistry => {
+  const record = threadRecord() as ReturnType<typeof threadRecord> & { mocks?: MockRegistry };
+  if (!record.mocks) {
+    const pools = new Map<number, WeakRef<MockPool> | null>();
+    const forget = new FinalizationRegistry<number>((id) => {
+      if (pools.get(id) !== null) pools.delete(id);
+    });
+    record.mocks = { pools, forget };
+  }
   return record.mocks;
 };
 
 /** The mock pool with this id, or undefined when `pool` is not one. Throws PoolClosedError for a closed one. */
 export function mockPoolFor(pool: number): MockPool | undefined {
   if (pool === 0) return undefined;
-  const mock = mocks().get(pool);
-  if (mock === null) throw new PoolClosedError(`mock pool ${pool} was closed`);
-  return mock;
+  const entry = registry().pools.get(pool);
+  if (entry === null) throw new PoolClosedError(`mock pool ${pool} was closed`);
+  return entry?.deref();
 }
 
 /**
@@ -110,7 +125,9 @@ export class MockPool implements PoolRef {
     this.id = ++record.lastPoolId;
     this.network = options.pool ?? { id: 0 };
     this.#fallback = fallback;
-    mocks().set(this.id, this);
+    const { pools, forget } = registry();
+    pools.set(this.id, new WeakRef(this));
+    forget.register(this, this.id);
   }
 
   /** Every request this pool was asked, in order (each redirect hop and retry is one), answered or not. */
@@ -157,12 +174,12 @@ export class MockPool implements PoolRef {
 
   /** true once close() was called */
   get closed(): boolean {
-    return mocks().get(this.id) === null;
+    return registry().pools.get(this.id) === null;
   }
 
   /** Later requests through the pool throw PoolClosedError. Idempotent. */
   close(): void {
-    mocks().set(this.id, null);
+    registry().pools.set(this.id, null);
   }
 
   /**
