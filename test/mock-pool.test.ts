@@ -99,6 +99,20 @@ for (const face of FACES) {
       assert.throws(() => mock.assertNoPendingInterceptors(), /2 interceptor\(s\) still pending/);
     });
 
+    test('HEAD, 204 and 304 answers have no body, as on the wire; a bad reply fails where it is written', async () => {
+      const mock = createMockPool();
+      mock.intercept({ method: 'HEAD', path: '/h' }).reply(200, 'not sent');
+      mock.intercept({ path: '/n' }).reply(204, 'not sent');
+      const client = face.make({ pool: mock });
+      assert.equal((await client.head(`${API}/h`)).bytes().byteLength, 0);
+      assert.equal((await client.get(`${API}/n`)).bytes().byteLength, 0);
+      assert.throws(
+        () => mock.intercept({ path: '/bad' }).reply(200, 'x', { headers: { 'x-a': 'a\r\nb' } }),
+        /CR, LF/,
+      );
+      assert.throws(() => mock.intercept({ path: '/bad' }).reply(99), InvalidArgumentError);
+    });
+
     test('function handlers answer what interceptors do not; undefined passes the request on', async () => {
       const mock = createMockPool();
       mock.intercept({ path: '/fixed' }).reply(200, 'fixed').persist();

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { checkKeys, interceptKeys } from '../core/option-keys.js';
 import { appendParams, type ParamValue } from '../core/options.js';
-import type { MockReply, MockResult } from './mock-reply.js';
+import { type MockReply, type MockResult, toAnswer } from './mock-reply.js';
 import type { MockRequest } from './mock-request.js';
 
 /** A string compares exactly, a RegExp is tested, a function decides. */
@@ -94,7 +94,7 @@ export class MockInterceptor {
 
   /**
    * Answers with `status` and `body`: a string, bytes, or any other value sent as JSON (with
-   * Content-Type: application/json unless `headers` sets one). Or answers with what `fn` returns
+   * Content-Type: application/json unless `headers` sets one); no body without one (or with null). Or answers with what `fn` returns
    * for the request (a promise of it on the async face only).
    */
   reply(
@@ -112,7 +112,9 @@ export class MockInterceptor {
     const bytes = typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
     const reply: MockReply = { status, ...options };
     if (bytes) reply.body = body;
-    else if (body !== undefined) reply.json = body;
+    else if (body !== undefined && body !== null) reply.json = body;
+    // A bad status or header fails here, where it was written, not in the test that first hits it.
+    toAnswer(reply);
     return this.#answer({ kind: 'reply', reply });
   }
 

@@ -162,7 +162,11 @@ export function repliesFor(
 ): FromWorker[] {
   let body: Uint8Array;
   try {
-    body = deliveredBody(answer, request);
+    // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
+    body =
+      request.method === 'HEAD' || answer.status === 204 || answer.status === 304
+        ? new Uint8Array(0)
+        : deliveredBody(answer, request);
   } catch (error) {
     if (error instanceof DecodeFailure) return [{ t: 'error', id, error: error.wire }];
     throw error;
