@@ -33,6 +33,7 @@ export {
   InvalidHeaderError,
   InvalidRequestError,
   InvalidURLError,
+  JSONDecodeError,
   MockNotMatchedError,
   NotProcessedError,
   OnepoolError,
@@ -55,6 +56,7 @@ export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
   Body,
+  FormInit,
   HeadersInit,
   HeaderValue,
   Params,

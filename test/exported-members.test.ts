@@ -22,6 +22,7 @@ const PUBLIC = [
   'InvalidHeaderError',
   'InvalidRequestError',
   'InvalidURLError',
+  'JSONDecodeError',
   'MockNotMatchedError',
   'MockPool',
   'NotProcessedError',

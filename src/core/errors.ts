@@ -4,7 +4,7 @@
  * ```
  * OnepoolError                         ONEPOOL_ERR
  * ├── RequestError                     the exchange failed; `request` says which one
- * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable, closed before HTTP/2 SETTINGS)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
  * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before a complete response head;
@@ -28,7 +28,8 @@
  * │   ├── InvalidHeaderError           ONEPOOL_ERR_INVALID_HEADER     CR, LF or NUL in a header, a bad name, conflicting framing
  * │   ├── InvalidArgumentError         ONEPOOL_ERR_INVALID_ARGUMENT   options that contradict each other or have the wrong type
  * │   └── PoolClosedError              ONEPOOL_ERR_POOL_CLOSED        the private pool was closed
- * └── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
+ * ├── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
+ * └── JSONDecodeError                  ONEPOOL_ERR_JSON               res.json() on a body that is not JSON; `position`, `text`
  * ```
  *
  * Every class has a literal `name` and a static `code` (the instance's `code` is the same string), so
@@ -95,9 +96,15 @@ type InvalidRequestErrorCode =
   | InvalidArgumentErrorCode
   | PoolClosedErrorCode;
 type HTTPStatusErrorCode = 'ONEPOOL_ERR_HTTP_STATUS';
+type JSONDecodeErrorCode = 'ONEPOOL_ERR_JSON';
 
 /** Every code an onepool error can have. */
-export type ErrorCode = 'ONEPOOL_ERR' | RequestErrorCode | InvalidRequestErrorCode | HTTPStatusErrorCode;
+export type ErrorCode =
+  | 'ONEPOOL_ERR'
+  | RequestErrorCode
+  | InvalidRequestErrorCode
+  | HTTPStatusErrorCode
+  | JSONDecodeErrorCode;
 
 /**
  * The brand every onepool error carries: its lineage of codes, most specific first. Symbol.for is
@@ -362,6 +369,38 @@ export class HTTPStatusError extends OnepoolError {
 named(HTTPStatusError, 'HTTPStatusError');
 
 /**
+ * `res.json()` on a body that is not JSON. Not a RequestError: the exchange succeeded, and the body
+ * stays readable with `res.text()`. `position` is the offset (in UTF-16 code units of the text) where
+ * parsing failed, when the parser says; `text` is the body as text, cut to its first
+ * {@link JSONDecodeError.TEXT_LIMIT} characters so that a large HTML error page does not ride along
+ * in every log line. The parser's SyntaxError is the `cause`.
+ */
+export class JSONDecodeError extends OnepoolError {
+  static override readonly code: JSONDecodeErrorCode = 'ONEPOOL_ERR_JSON';
+  declare readonly code: JSONDecodeErrorCode;
+  /** The most characters of the body kept in `text`. */
+  static readonly TEXT_LIMIT = 1024;
+  readonly position: number | undefined;
+  readonly text: string;
+
+  constructor(
+    message: string,
+    options?: {
+      cause?: unknown;
+      causeCode?: string | undefined;
+      text?: string;
+      position?: number | undefined;
+    },
+  ) {
+    super(message, options);
+    const text = options?.text ?? '';
+    this.text = text.length > JSONDecodeError.TEXT_LIMIT ? text.slice(0, JSONDecodeError.TEXT_LIMIT) : text;
+    this.position = options?.position;
+  }
+}
+named(JSONDecodeError, 'JSONDecodeError');
+
+/**
  * Every class by its own code. The mapped type makes a code without a class, or a class for a code
  * that is not in ErrorCode, a compile error; the tests check each key against its class's `code`.
  * Internal: the main entry exports the classes, not this table.
@@ -393,6 +432,7 @@ export const errorClasses = {
   ONEPOOL_ERR_INVALID_ARGUMENT: InvalidArgumentError,
   ONEPOOL_ERR_POOL_CLOSED: PoolClosedError,
   ONEPOOL_ERR_HTTP_STATUS: HTTPStatusError,
+  ONEPOOL_ERR_JSON: JSONDecodeError,
 } as const satisfies {
   readonly [C in ErrorCode]: { readonly code: ErrorCode; readonly prototype: OnepoolError };
 };
