@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPool, type Pool, ResponseError } from 'onepool';
+import { createMockPool, createPool, type Pool, ResponseError } from 'onepool';
 import { FACES } from './helpers/face-kinds.js';
 import { startServer, type TestServer } from './helpers/servers.js';
 
@@ -31,6 +31,28 @@ async function settled(pool: Pool) {
     totals = (await pool.stats()).totals;
   }
   return totals;
+}
+
+for (const face of FACES) {
+  test(`mock pool, ${face.name}: a followed redirect's mislabelled body is dropped as the worker drops it`, async () => {
+    const mock = createMockPool();
+    const redirect = mock.intercept({ path: '/moved' });
+    redirect.reply(302, 'not gzip', { headers: { location: '/here', 'content-encoding': 'gzip' } }).times(2);
+    mock.intercept({ path: '/here' }).reply(200, 'arrived');
+    const client = face.make({ pool: mock });
+    const res = await client.get('https://api.test/moved');
+    assert.equal(res.text(), 'arrived');
+    assert.deepEqual(
+      res.history.map((r) => [r.status, r.bytes().byteLength]),
+      [[302, 0]],
+    );
+    // With redirects off the 302 is the result: decoded, so its body fails as corrupt.
+    await assert.rejects(
+      async () => client.get('https://api.test/moved', { maxRedirects: 0 }),
+      (error: Error) =>
+        error instanceof ResponseError && /could not decode the gzip body/.test(error.message),
+    );
+  });
 }
 
 for (const face of FACES) {

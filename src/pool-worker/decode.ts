@@ -9,7 +9,7 @@
  */
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { REDIRECTS } from '../core/redirects.js';
+import { contentCodings } from '../core/content-coding.js';
 import type { WireError } from '../core/wire-error.js';
 
 export interface BodyDecoder {
@@ -25,21 +25,6 @@ export interface DecodeOptions {
   decompress: boolean;
   /** bytes; 0 disables */
   maxResponseSize: number;
-}
-
-/**
- * Whether a response's body is one its caller drops unread: a redirect it follows. Such a body is
- * read off the connection (so it stays usable) but neither decoded nor delivered, so a 302 whose
- * body is not what its Content-Encoding says cannot fail the chain.
- */
-export function dropsBody(
-  req: { dropRedirectBody?: boolean },
-  status: number,
-  headers: readonly string[],
-): boolean {
-  if (req.dropRedirectBody !== true || !REDIRECTS.has(status)) return false;
-  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'location') return true;
-  return false;
 }
 
 /** The decoder of a dropped body: bytes counted against maxResponseSize (they still cross the wire), nothing delivered. */
@@ -63,19 +48,8 @@ const makers: Record<string, (first: Buffer | undefined) => Transform> = {
   br: () => zlib.createBrotliDecompress(),
 };
 
-/** The codings to undo, outermost first; null when the body must pass through as it is. */
-function codings(headers: readonly string[]): string[] | null {
-  const list: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'content-encoding') continue;
-    for (const part of headers[i + 1]!.split(',')) {
-      const name = part.trim().toLowerCase();
-      if (name && name !== 'identity') list.push(name);
-    }
-  }
-  if (list.length === 0 || !list.every((name) => name in makers)) return null;
-  return list.reverse();
-}
+const codings = (headers: readonly string[]): string[] | null =>
+  contentCodings(headers, (name) => name in makers);
 
 const tooMany = (list: readonly string[]): WireError => ({
   code: 'ONEPOOL_ERR_RESPONSE',

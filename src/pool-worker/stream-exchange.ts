@@ -14,9 +14,10 @@
  */
 import { joinExact } from '../core/bytes.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 import { connectionInfo } from './accounting.js';
-import { type BodyDecoder, bodyDecoder, droppingDecoder, dropsBody } from './decode.js';
+import { type BodyDecoder, bodyDecoder, droppingDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
@@ -165,7 +166,7 @@ class StreamExchange extends BaseExchange {
     // buffered bodies: a stream is read piece by piece, so it is not limited.
     const fail = (error: WireError) => this.fail(error);
     const decode = { decompress: this.req.decompress, maxResponseSize: 0 };
-    this.#decoder = dropsBody(this.req, status, headers)
+    this.#decoder = dropsRedirectBody(this.req.dropRedirectBody === true, status, headers)
       ? droppingDecoder(0, fail)
       : bodyDecoder(headers, decode, this.#push, fail);
     this.reply({
