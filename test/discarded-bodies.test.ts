@@ -123,3 +123,20 @@ for (const face of FACES) {
     });
   }
 }
+
+for (const face of FACES) {
+  test(`mock pool, ${face.name}: stream() retries a 503 whose body fails to decode: the head decides, as on the other face`, async () => {
+    const mock = createMockPool();
+    // The head, the body and its decoding error arrive together: the sync face used to throw the
+    // body's error instead of handing the head to the policy.
+    mock
+      .intercept({ path: '/busy' })
+      .reply(503, 'not gzip', { headers: { 'content-encoding': 'gzip', 'retry-after': '0' } });
+    mock.intercept({ path: '/busy' }).reply(200, 'ready');
+    const res = await face.make({ pool: mock }).stream('GET', 'https://api.test/busy');
+    assert.equal(res.status, 200);
+    assert.equal(res.retries, 1);
+    assert.equal(Buffer.from(await res.bytes()).toString(), 'ready');
+    mock.assertNoPendingInterceptors();
+  });
+}

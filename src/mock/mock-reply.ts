@@ -163,17 +163,6 @@ export function repliesFor(
   request: PreparedRequest,
   streamed: boolean,
 ): FromWorker[] {
-  let body: Uint8Array;
-  try {
-    // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
-    body =
-      request.method === 'HEAD' || answer.status === 204 || answer.status === 304
-        ? new Uint8Array(0)
-        : deliveredBody(answer, request);
-  } catch (error) {
-    if (error instanceof DecodeFailure) return [{ t: 'error', id, error: error.wire }];
-    throw error;
-  }
   const head = {
     id,
     status: answer.status,
@@ -182,6 +171,19 @@ export function repliesFor(
     httpVersion: answer.httpVersion,
     connection: answer.connection,
   };
+  let body: Uint8Array;
+  try {
+    // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
+    body =
+      request.method === 'HEAD' || answer.status === 204 || answer.status === 304
+        ? new Uint8Array(0)
+        : deliveredBody(answer, request);
+  } catch (error) {
+    if (!(error instanceof DecodeFailure)) throw error;
+    // As the worker does: a streamed body fails after its head, which the policy may still act on.
+    const failed: FromWorker = { t: 'error', id, error: error.wire };
+    return streamed ? [{ t: 'head', ...head }, failed] : [failed];
+  }
   if (!streamed) return [{ t: 'response', ...head, body }];
   const replies: FromWorker[] = [{ t: 'head', ...head }];
   for (let at = 0; at < body.byteLength; at += CHUNK)
