@@ -40,11 +40,15 @@ export function freePort(): Promise<number> {
 }
 
 /** Waits for `ready`; if it fails, the child is stopped first (a live child would hold the test process open). */
-export async function started(child: ChildProcess, ready: () => Promise<void>): Promise<void> {
+export async function started(
+  child: ChildProcess,
+  ready: () => Promise<void>,
+  signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL',
+): Promise<void> {
   try {
     await ready();
   } catch (error) {
-    await stop(child);
+    await stop(child, signal);
     throw error;
   }
 }

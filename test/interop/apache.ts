@@ -4,12 +4,12 @@
  * port (ALPN h2 or http/1.1). Stopped with SIGTERM: only the parent can stop its worker processes.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, started, stop, waitForPort } from '../helpers/daemons.ts';
 import { selfSigned } from '../helpers/servers.ts';
-import { docroot } from './docroot.ts';
+import type { Docroot } from './docroot.ts';
 import type { InteropServer, InteropTarget } from './server.ts';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -24,8 +24,7 @@ export const apache: InteropTarget = {
   start,
 };
 
-async function start(): Promise<InteropServer> {
-  const root = docroot();
+async function start(root: Docroot): Promise<InteropServer> {
   const dir = mkdtempSync(join(tmpdir(), 'onepool-apache-'));
   // The workers run as www-data and must reach the ScriptSock and the certificate's directory.
   chmodSync(dir, 0o755);
@@ -74,16 +73,23 @@ async function start(): Promise<InteropServer> {
   ];
   writeFileSync(join(dir, 'httpd.conf'), `${conf.join('\n')}\n`);
   const child = spawn(apache.binary, ['-DFOREGROUND', '-f', join(dir, 'httpd.conf')], { stdio: 'ignore' });
-  await started(child, async () => {
-    await waitForPort(port, child, log);
-    await waitForPort(tlsPort, child, log);
-  });
+  await started(
+    child,
+    async () => {
+      await waitForPort(port, child, log);
+      await waitForPort(tlsPort, child, log);
+    },
+    'SIGTERM',
+  );
   const plain = `http://127.0.0.1:${port}`;
   const secure = `https://127.0.0.1:${tlsPort}`;
   return {
     origins: { h1: plain, 'h1-tls': secure, h2: secure, h2c: plain },
     cert: tls.cert,
     echoPath: root.echoPath,
-    close: () => stop(child, 'SIGTERM'),
+    close: async () => {
+      await stop(child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

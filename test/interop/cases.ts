@@ -11,7 +11,7 @@ import { createPool, file, type Pool, type RequestOptions, type Response } from 
 import { missing } from '../helpers/daemons.ts';
 import { type AnyFace, FACES } from '../helpers/face-kinds.ts';
 import { awaitingFix } from './awaiting-fix.ts';
-import { docroot, sha256 } from './docroot.ts';
+import { makeDocroot, sha256 } from './docroot.ts';
 import { type InteropServer, type InteropTarget, routeOptions, routeProtocol } from './server.ts';
 
 export type CaseId =
@@ -30,15 +30,16 @@ const CHUNK = 256 * 1024;
 
 export function interopSuite(target: InteropTarget): void {
   const skip = missing(target.binary, target.packages);
-  const root = docroot();
+  const root = makeDocroot();
   let server: InteropServer;
   const pools: Pool[] = [];
   before(async () => {
-    if (!skip) server = await target.start();
+    if (!skip) server = await target.start(root);
   });
   after(async () => {
     await Promise.all(pools.map((pool) => pool.close()));
     await server?.close();
+    root.remove();
   });
 
   const chunks = function* () {

@@ -1,10 +1,10 @@
 /**
- * The files every interop server serves, made once per test process in a temp dir readable by the
- * daemons' own users (apache2 and lighttpd drop root for www-data): known bytes with known SHA-256,
+ * The files an interop server serves, made per suite in a temp dir readable by the daemons' own
+ * users (apache2 and lighttpd drop root for www-data): known bytes with known SHA-256,
  * and an echo CGI for the servers that run CGI.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,6 +26,7 @@ export interface Docroot {
   empty: Served;
   /** path of the CGI that answers a request's body back (see ECHO_CGI); the servers that run CGI map it */
   echoPath: string;
+  remove(): void;
 }
 
 /**
@@ -41,10 +42,7 @@ cat "$body"
 rm -f "$body"
 `;
 
-let made: Docroot | undefined;
-
-export function docroot(): Docroot {
-  if (made) return made;
+export function makeDocroot(): Docroot {
   const dir = mkdtempSync(join(tmpdir(), 'onepool-docroot-'));
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'files'), { mode: 0o755 });
@@ -54,12 +52,12 @@ export function docroot(): Docroot {
     return { path: `/files/${name}`, bytes, sha256: sha256(bytes) };
   };
   writeFileSync(join(dir, 'cgi-bin', 'echo.cgi'), ECHO_CGI, { mode: 0o755 });
-  made = {
+  return {
     dir,
     random: serve('random.bin', randomBytes(3 * 1024 * 1024 + 17)),
     text: serve('text.txt', Buffer.from('interop line of compressible text\n'.repeat(2_000))),
     empty: serve('empty.txt', Buffer.alloc(0)),
     echoPath: '/cgi-bin/echo.cgi',
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
-  return made;
 }

@@ -4,12 +4,12 @@
  * It needs a Content-Length on every HTTP/2 request body.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, started, stop, waitForPort } from '../helpers/daemons.ts';
 import { selfSigned } from '../helpers/servers.ts';
-import { docroot } from './docroot.ts';
+import type { Docroot } from './docroot.ts';
 import type { InteropServer, InteropTarget } from './server.ts';
 
 export const lighttpd: InteropTarget = {
@@ -24,8 +24,7 @@ export const lighttpd: InteropTarget = {
   start,
 };
 
-async function start(): Promise<InteropServer> {
-  const root = docroot();
+async function start(root: Docroot): Promise<InteropServer> {
   const dir = mkdtempSync(join(tmpdir(), 'onepool-lighttpd-'));
   const tls = selfSigned();
   const [port, tlsPort] = [await freePort(), await freePort()];
@@ -58,6 +57,9 @@ async function start(): Promise<InteropServer> {
     origins: { h1: plain, 'h1-tls': secure, h2: secure, h2c: plain },
     cert: tls.cert,
     echoPath: root.echoPath,
-    close: () => stop(child),
+    close: async () => {
+      await stop(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -4,12 +4,12 @@
  * compresses (its --error-gzip did nothing to a 404 here, with or without Accept-Encoding).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, started, stop, waitForPort } from '../helpers/daemons.ts';
 import { selfSigned } from '../helpers/servers.ts';
-import { docroot } from './docroot.ts';
+import type { Docroot } from './docroot.ts';
 import type { InteropServer, InteropTarget } from './server.ts';
 
 export const nghttpd: InteropTarget = {
@@ -22,8 +22,7 @@ export const nghttpd: InteropTarget = {
   start,
 };
 
-async function start(): Promise<InteropServer> {
-  const root = docroot();
+async function start(root: Docroot): Promise<InteropServer> {
   const logs = mkdtempSync(join(tmpdir(), 'onepool-nghttpd-'));
   const { cert, dir } = selfSigned();
   const common = ['-a', '127.0.0.1', '-d', root.dir, '--echo-upload'];
@@ -48,6 +47,7 @@ async function start(): Promise<InteropServer> {
     echoPath: '/echo',
     close: async () => {
       await Promise.all([stop(tls.child), stop(plain.child)]);
+      rmSync(logs, { recursive: true, force: true });
     },
   };
 }

@@ -4,6 +4,7 @@
  * once it runs, its origins, its certificate and how to stop it.
  */
 import type { RequestOptions } from 'onepool';
+import type { Docroot } from './docroot.ts';
 
 /** h1 = http://; h1-tls = https:// with http2: false; h2 = https:// through ALPN; h2c = prior knowledge */
 export type Route = 'h1' | 'h1-tls' | 'h2' | 'h2c';
@@ -20,7 +21,8 @@ export interface InteropTarget {
   echoes: boolean;
   /** answers 411 Length Required to an HTTP/2 request body without Content-Length */
   h2BodiesNeedLength?: boolean;
-  start(): Promise<InteropServer>;
+  /** starts the server on free loopback ports, serving `root` */
+  start(root: Docroot): Promise<InteropServer>;
 }
 
 export interface InteropServer {
