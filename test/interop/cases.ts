@@ -18,6 +18,7 @@ export type CaseId =
   | 'downloads'
   | 'gzip'
   | '404'
+  | '404-reuse'
   | 'head'
   | 'head-reuse'
   | 'upload-bytes'
@@ -100,12 +101,16 @@ export function interopSuite(target: InteropTarget): void {
             assert.equal(sha256(raw.bytes()), root.text.sha256);
           });
 
-        check('404', 'a 404 is an answer, and its connection serves the next request', async () => {
-          const c = client();
-          const absent = await c.get(url('/files/no-such-file'));
+        check('404', 'a 404 is an answer, not an error', async () => {
+          const absent = await client().get(url('/files/no-such-file'));
           assert.equal(absent.status, 404);
           assert.equal(absent.ok, false);
           connected(absent);
+        });
+
+        check('404-reuse', "a 404's connection serves the next request", async () => {
+          const c = client();
+          const absent = await c.get(url('/files/no-such-file'));
           const next = await c.get(url(root.text.path));
           assert.equal(next.status, 200);
           assert.equal(next.connection.id, absent.connection.id, 'the GET ran on the 404 connection');
