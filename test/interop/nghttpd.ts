@@ -4,7 +4,7 @@
  * compresses (its --error-gzip did nothing to a 404 here, with or without Accept-Encoding).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, started, stop, waitForPort } from '../helpers/daemons.ts';
@@ -32,7 +32,10 @@ async function start(root: Docroot): Promise<InteropServer> {
     const args = tls
       ? [...common, String(port), join(dir, 'key.pem'), join(dir, 'cert.pem')]
       : [...common, '--no-tls', String(port)];
-    const child = spawn(nghttpd.binary, args, { stdio: ['ignore', 'ignore', openSync(log, 'w')] });
+    const stderr = openSync(log, 'w');
+    const child = spawn(nghttpd.binary, args, { stdio: ['ignore', 'ignore', stderr] });
+    // The child has its own copy of the descriptor.
+    closeSync(stderr);
     await started(child, () => waitForPort(port, child, log));
     return { child, port };
   };
