@@ -5,6 +5,7 @@
  * stay dropped for the rest of the chain (https→http is a change of origin too).
  */
 import { RedirectError, TooManyRedirectsError } from './errors.js';
+import { hostnameProblem } from './hostname.js';
 import type { PreparedRequest } from './options.js';
 import type { Response } from './response.js';
 
@@ -57,7 +58,17 @@ export function nextHop(
       request: info,
     });
   }
-  url.hash = '';
+  const problem = hostnameProblem(url.hostname);
+  if (problem !== undefined)
+    throw Object.assign(
+      new RedirectError(`invalid redirect Location ${JSON.stringify(location)}: ${problem}`),
+      {
+        request: info,
+      },
+    );
+  // RFC 9110 §10.2.2: a Location without a fragment inherits the one of the URL it redirects from.
+  // Fragments never reach the wire (the request line is path and query); they only shape `res.url`.
+  if (url.hash === '' && !location.includes('#')) url.hash = request.url.hash;
   url.username = '';
   url.password = '';
   let { method, body, upload, replayable, headers } = request;

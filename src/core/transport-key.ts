@@ -104,12 +104,28 @@ const DEFAULT: ResolvedTransport = { id: '', config: undefined };
 const tlsCache = new WeakMap<TLSOptions, { id: string; tls: WireTLS }>();
 const resolvedCache = new Map<string, ResolvedTransport>();
 
-const pemText = (pem: PEM, what: string): string => {
-  if (typeof pem === 'string') return pem;
-  if (pem instanceof Uint8Array)
-    return Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
-  throw new InvalidArgumentError(`tls.${what} must be a PEM string or bytes`);
-};
+/**
+ * A PEM option as text. Text without a `-----BEGIN ` line is refused: Node would take a file path
+ * given here as certificate text and fail every handshake with an unrelated-looking TLS error.
+ * `what` is the option's full name (`tls.ca`, `proxy.tls.ca`).
+ */
+export function pemText(pem: unknown, what: string): string {
+  let text: string;
+  if (typeof pem === 'string') text = pem;
+  else if (pem instanceof Uint8Array)
+    text = Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
+  else throw new InvalidArgumentError(`${what} must be a PEM string or bytes`);
+  // Empty: Node would trust no certificate at all (a given ca replaces the default roots).
+  if (text.trim() === '') throw new InvalidArgumentError(`${what} is empty: not PEM`);
+  if (!text.includes('-----BEGIN ')) {
+    const hint =
+      typeof pem === 'string' && !text.includes('\n') && text.length < 4096
+        ? ` (a file path? pass its contents: readFileSync(${JSON.stringify(text)}, 'utf8'))`
+        : " (to use a file, pass its contents: readFileSync(path, 'utf8'))";
+    throw new InvalidArgumentError(`${what} is not PEM: no -----BEGIN line${hint}`);
+  }
+  return text;
+}
 
 const TLS_VERSIONS = new Set(['TLSv1.2', 'TLSv1.3']);
 
@@ -120,10 +136,10 @@ function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
   const out: WireTLS = { rejectUnauthorized: tls.verify !== false };
   if (tls.ca !== undefined) {
     const list = Array.isArray(tls.ca) ? tls.ca : [tls.ca as PEM];
-    out.ca = list.map((pem) => pemText(pem, 'ca'));
+    out.ca = list.map((pem) => pemText(pem, 'tls.ca'));
   }
-  if (tls.cert !== undefined) out.cert = pemText(tls.cert, 'cert');
-  if (tls.key !== undefined) out.key = pemText(tls.key, 'key');
+  if (tls.cert !== undefined) out.cert = pemText(tls.cert, 'tls.cert');
+  if (tls.key !== undefined) out.key = pemText(tls.key, 'tls.key');
   for (const name of ['servername', 'ciphers'] as const) {
     const value = tls[name];
     if (value === undefined) continue;
