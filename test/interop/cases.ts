@@ -28,6 +28,8 @@ export type CaseId =
 
 const CONCURRENT = 12;
 const CHUNK = 256 * 1024;
+/** far above any call here (3 MiB on loopback), so it only stops a hang */
+const CALL_BOUND_MS = 60_000;
 
 export function interopSuite(target: InteropTarget): void {
   const skip = missing(target.binary, target.packages);
@@ -62,11 +64,11 @@ export function interopSuite(target: InteropTarget): void {
         const check = (id: CaseId, title: string, body: () => Promise<void>) => {
           if (!awaitingFix(id, protocol, target.name)) test(`${face.name}: ${title}`, body);
         };
-        /** A client of its own pool, with the route's options (TLS trust, http2 mode). */
-        const client = (extra: RequestOptions = {}): AnyFace => {
+        /** A client of its own pool, with the route's options (TLS trust, http2 mode) and a bound on each call. */
+        const client = (): AnyFace => {
           const pool = createPool();
           pools.push(pool);
-          return face.make({ pool, ...routeOptions(route, server), ...extra });
+          return face.make({ pool, timeout: { total: CALL_BOUND_MS }, ...routeOptions(route, server) });
         };
         const opened = async (c: AnyFace) => (await c.pool.stats()).totals.opened;
         const upload = async (body: RequestOptions['body'], headers?: Record<string, string>) =>
