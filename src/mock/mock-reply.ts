@@ -14,6 +14,7 @@ import { InvalidArgumentError, OnepoolError } from '../core/errors.js';
 import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
 import type { FromWorker, WireConnection } from '../core/protocol.js';
+import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 import { toWire } from '../core/wire-error.js';
 
@@ -119,9 +120,11 @@ function undo(name: string, body: Buffer, maxOutputLength: number | undefined): 
 
 /** The body as the caller must see it: decoded, and within maxResponseSize. */
 function deliveredBody(answer: MockAnswer, request: PreparedRequest): Uint8Array {
+  // As in the worker: a redirect the call follows is read (and counted) but not decoded or delivered.
+  const dropped = dropsRedirectBody(request.dropRedirectBodies, answer.status, answer.headers);
   const limit = request.maxResponseSize;
   const list =
-    request.decompress && answer.body.byteLength > 0
+    !dropped && request.decompress && answer.body.byteLength > 0
       ? contentCodings(answer.headers, (name) => KNOWN.has(name))
       : null;
   let body: Uint8Array = answer.body;
@@ -147,7 +150,7 @@ function deliveredBody(answer: MockAnswer, request: PreparedRequest): Uint8Array
       code: 'ONEPOOL_ERR_RESPONSE_TOO_LARGE',
       message: `response body larger than maxResponseSize (${limit} bytes${list ? ' decoded' : ''})`,
     });
-  return body;
+  return dropped ? new Uint8Array(0) : body;
 }
 
 /**
