@@ -33,14 +33,6 @@ export const AWAITING_FIX: readonly AwaitingFix[] = [
       '1 of 7 suite runs (https, http2: false), 2 of 2,000 and 1 of 150 in a loop (http and https); ' +
       'never seen after a 200 from a file, nor on lighttpd (0 of 600)',
   },
-  {
-    case: 'upload-bytes',
-    protocol: 'h2',
-    targets: ['lighttpd'],
-    defect:
-      'a byte body on HTTP/2 is sent without Content-Length (h1 gets one from undici): lighttpd ' +
-      '(TLS h2 and h2c, both faces) answers 411 Length Required; nghttpd and apache2 accept it',
-  },
 ];
 
 export const awaitingFix = (id: CaseId, protocol: 'h1' | 'h2', target: string): AwaitingFix | undefined =>
