@@ -118,11 +118,13 @@ describe('names and codes', () => {
 describe('the wire, keyed by code', () => {
   const wireCodes = Object.keys(errorClasses).filter(isWireCode);
 
-  test('every class but HTTPStatusError crosses', () => {
-    expectTypeOf<WireErrorCode>().toEqualTypeOf<Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS'>>();
+  test('every class but HTTPStatusError and JSONDecodeError crosses', () => {
+    expectTypeOf<WireErrorCode>().toEqualTypeOf<
+      Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS' | 'ONEPOOL_ERR_JSON'>
+    >();
     assert.deepEqual(
       Object.keys(errorClasses).filter((code) => !isWireCode(code)),
-      ['ONEPOOL_ERR_HTTP_STATUS'],
+      ['ONEPOOL_ERR_HTTP_STATUS', 'ONEPOOL_ERR_JSON'],
     );
     assert.equal(isWireCode('constructor'), false, 'own keys only');
   });
@@ -153,6 +155,7 @@ describe('the wire, keyed by code', () => {
       'ReadTimeoutError',
       'constructor',
       'ONEPOOL_ERR_HTTP_STATUS',
+      'ONEPOOL_ERR_JSON',
     ]) {
       const got = fromWire({ code, message: 'm' } as unknown as WireError);
       assert.equal(Object.getPrototypeOf(got), OnepoolError.prototype, code);
@@ -161,8 +164,9 @@ describe('the wire, keyed by code', () => {
     }
   });
 
-  test('HTTPStatusError does not cross; a user subclass crosses as its onepool ancestor', () => {
+  test('HTTPStatusError and JSONDecodeError do not cross; a user subclass crosses as its onepool ancestor', () => {
     assert.equal(toWire(instance(errors.HTTPStatusError)).code, 'ONEPOOL_ERR');
+    assert.equal(toWire(instance(errors.JSONDecodeError)).code, 'ONEPOOL_ERR');
     class MyTimeout extends ReadTimeoutError {}
     const wire = toWire(new MyTimeout('slow'));
     assert.equal(wire.code, 'ONEPOOL_ERR_READ_TIMEOUT');

@@ -3,9 +3,61 @@
  * Response exists, so every accessor is synchronous on both faces.
  */
 import { charsetOf, decodeText, decodeUTF8 } from './charset.js';
-import { HTTPStatusError } from './errors.js';
+import { HTTPStatusError, JSONDecodeError } from './errors.js';
 import { Headers } from './headers.js';
 import type { WireConnection, WireResponse } from './protocol.js';
+
+// Above this many characters a position V8 does not report is not searched for (each probe parses a prefix).
+const SEARCH_LIMIT = 1024 * 1024;
+
+/** Whether parsing `prefix` fails before its end (rather than running out of input). */
+function failsInside(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.startsWith('Unexpected end of JSON input')) return false;
+    const at = /at position (\d+)/.exec(message);
+    return at === null || Number(at[1]) < prefix.length;
+  }
+}
+
+/**
+ * Where parsing `text` failed, in UTF-16 code units. V8 says for most errors; for an unexpected
+ * token ("<html>", "status 200") it names the character only, so the shortest prefix that already
+ * fails is found by bisection: its last character is the culprit.
+ */
+function errorPosition(text: string, error: SyntaxError): number | undefined {
+  if (error.message.startsWith('Unexpected end of JSON input')) return text.length;
+  const at = /at position (\d+)/.exec(error.message);
+  if (at) return Number(at[1]);
+  if (text.length > SEARCH_LIMIT) return undefined;
+  let low = 1;
+  let high = text.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (failsInside(text.slice(0, mid))) high = mid;
+    else low = mid + 1;
+  }
+  return failsInside(text.slice(0, low)) ? low - 1 : undefined;
+}
+
+/** The body parsed as JSON, or JSONDecodeError (the parser's SyntaxError as its cause). */
+export function parseJSON<T>(text: string, url: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const position = errorPosition(text, error);
+    const where = position === undefined ? '' : ` at position ${position}`;
+    throw new JSONDecodeError(`the body of ${url} is not JSON${where}: ${error.message}`, {
+      cause: error,
+      text,
+      position,
+    });
+  }
+}
 
 export interface ConnectionInfo {
   /** process-wide connection number */
@@ -64,9 +116,12 @@ export class Response {
     return decodeText(this.#body, charsetOf(this.headers.get('content-type')));
   }
 
-  /** The body parsed as JSON, read as UTF-8 whatever the charset (as fetch does); throws SyntaxError when it is not JSON. */
+  /**
+   * The body parsed as JSON, read as UTF-8 whatever the charset (as fetch does); throws
+   * JSONDecodeError when it is not JSON.
+   */
   json<T = unknown>(): T {
-    return JSON.parse(decodeUTF8(this.#body)) as T;
+    return parseJSON<T>(decodeUTF8(this.#body), this.url);
   }
 
   /** Throws HTTPStatusError for 4xx and 5xx; returns this response otherwise. */

@@ -24,7 +24,7 @@ export function watchTLSRefusal(socket: Socket, sentCertificate: boolean): void 
     if (socket.bytesRead > 0) return;
     // The server's close can come as a reset: the request it never read was still in its buffer.
     const isAlert = ALERT.test(error.code ?? '');
-    if (!isAlert && error.code !== 'ECONNRESET') return;
+    if (!isAlert && !(error.code === 'ECONNRESET' && sentCertificate)) return;
     if (isAlert) alert ??= error;
     const refused = refusal(alert, sentCertificate);
     refusals.set(socket, refused);
@@ -34,7 +34,9 @@ export function watchTLSRefusal(socket: Socket, sentCertificate: boolean): void 
   // Registered before the HTTP layer's own 'end' listener, so the socket is destroyed with this
   // error before undici destroys it with "other side closed".
   socket.once('end', () => {
-    if (socket.bytesRead > 0) return;
+    // Without an alert, only a certificate the client sent can have been refused: a bare close
+    // after a handshake without one is some other hang-up (h2.ts says what of).
+    if (socket.bytesRead > 0 || (!alert && !sentCertificate)) return;
     const error = refusal(alert, sentCertificate);
     refusals.set(socket, error);
     socket.destroy(error);
