@@ -115,6 +115,16 @@ describe('output', () => {
     assert.match(plain.stdout, /\n {4}"method": "GET",\n/);
   });
 
+  test('Header: with no value removes a default header; --output FILE gets what a pipe would', async () => {
+    const dir = tmp('output');
+    const run = await runCli(['--output', join(dir, 'body.json'), server.url('/echo'), 'User-Agent:']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '');
+    const echo = echoed(readFileSync(join(dir, 'body.json'), 'utf8'));
+    assert.equal(echo.headers['user-agent'], undefined);
+    assert.equal(echo.headers.accept, '*/*');
+  });
+
   test('a binary body goes to a pipe byte for byte', async () => {
     const run = await runCli([server.url('/bytes/3000')]);
     assert.deepEqual(run.stdoutBytes, pattern(3000));

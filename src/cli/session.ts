@@ -75,7 +75,7 @@ export function rememberHeaders(session: Session, given: readonly (readonly [str
 export function saveSession(session: Session): void {
   mkdirSync(dirname(session.path), { recursive: true });
   const file: SessionFile = {
-    __meta__: { about: 'onepool session file', help: 'https://www.npmjs.com/package/onepool#cli' },
+    __meta__: { about: 'onepool session file', help: 'https://www.npmjs.com/package/onepool#command-line' },
     headers: session.headers,
     cookies: session.jar.serializeSync(),
   };
