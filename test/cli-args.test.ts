@@ -44,6 +44,8 @@ test('flags take values as --flag=value or --flag value; mistakes are UsageError
   assert.equal(args.http, '2');
   assert.equal(args.verify, false);
   assert.equal(parseArgs(['--verify=/etc/ca.pem', 'x.test']).verify, '/etc/ca.pem');
+  assert.equal(parseArgs(['-h', 'x.test']).print, 'h');
+  assert.equal(parseArgs(['--body', 'x.test']).print, 'b');
   for (const bad of [
     ['--form', '--json', 'x.test'],
     ['--print=Z', 'x.test'],

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CookieJar } from 'tough-cookie';
 import { CLI, cleanEnv, runCli } from './helpers/cli.ts';
+import { DIGEST_USER, startDigestServer } from './helpers/digest-servers.ts';
 import { ROOT } from './helpers/scripts.ts';
 import { selfSigned, startServer, type TestServer } from './helpers/servers.ts';
 
@@ -204,6 +205,28 @@ describe('transport and credentials', () => {
     assert.equal(basic.headers.authorization, `Basic ${Buffer.from('ann:s3cret:x').toString('base64')}`);
     const bearer = echoed((await runCli(['--bearer', 'tok123', server.url('/echo')])).stdout);
     assert.equal(bearer.headers.authorization, 'Bearer tok123');
+  });
+
+  test('--auth-type digest answers a Digest challenge', async () => {
+    const digest = await startDigestServer();
+    try {
+      const { username, password } = DIGEST_USER;
+      const run = await runCli([
+        '--check-status',
+        '-A',
+        'digest',
+        '-a',
+        `${username}:${password}`,
+        digest.url('/digest/SHA-256?m=cli'),
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(
+        (await digest.seen()).map((r) => r.verdict),
+        [undefined, 'ok'],
+      );
+    } finally {
+      await digest.close();
+    }
   });
 
   test('--proxy sends the request through the proxy; --proxy=https:URL leaves http requests alone', async () => {

@@ -212,6 +212,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       args.http = flag === '--http1' ? '1' : '2';
       continue;
     }
+    // HTTPie's shorthands for --print=h and --print=b.
+    const printOnly = { '--headers': 'h', '-h': 'h', '--body': 'b', '-b': 'b' }[flag];
+    if (printOnly !== undefined) {
+      args.print = printOnly;
+      continue;
+    }
     const boolean = FLAGS[flag];
     if (boolean) {
       if (eq !== -1) throw new UsageError(`${flag} takes no value`);
@@ -326,6 +332,7 @@ Request items:
 Options:
   --json, -j / --form, -f   how data items are sent (default JSON)
   --print, -p HBhb     what to print: H/B request headers/body, h/b response headers/body
+  --headers, -h / --body, -b   the response head / body only
   --verbose, -v        print the request too (HBhb)
   --pretty all|colors|format|none   (default: all on a terminal, none when piped)
   --check-status       exit 3, 4 or 5 on a 3xx (not followed), 4xx or 5xx response

@@ -158,7 +158,7 @@ function runDownload(args: CliArgs, session: Session | undefined): number {
 }
 
 function version(): string {
-  // dist/cli.js sits next to package.json's directory's dist/: one level up.
+  // dist/cli.js is one directory below package.json, in the repository and in an install alike.
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
