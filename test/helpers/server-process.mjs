@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createH2c, createSecureServer, constants as h2constants } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
+import { createServer as createTls } from 'node:tls';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
 const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
@@ -272,6 +273,10 @@ function route(req, res, body) {
         return req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
       return send(res, 200, {}, `ok ${conn} after ${count - 1}`);
     }
+    case 'require-length':
+      // lighttpd's rule for request bodies on HTTP/2: without Content-Length, 411 Length Required.
+      if (req.headers['content-length'] === undefined) return send(res, 411, {}, 'length required');
+      return send(res, 200, {}, `received ${body.length} of ${req.headers['content-length']}`);
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
@@ -341,13 +346,16 @@ function handler(req, res) {
 
 const h2Settings = { maxConcurrentStreams: maxConcurrentStreams ?? 100 };
 const server =
-  kind === 'h2c'
-    ? createH2c({ settings: h2Settings }, handler)
-    : kind === 'h2'
-      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
-      : kind === 'https'
-        ? createHttps({ cert, key }, handler)
-        : createHttp({ keepAliveTimeout: 10_000 }, handler);
+  kind === 'h2-hangup'
+    ? // Picks h2 by ALPN, then closes before a byte of HTTP/2 (no SETTINGS).
+      createTls({ cert, key, ALPNProtocols: ['h2'] }, (socket) => socket.destroy())
+    : kind === 'h2c'
+      ? createH2c({ settings: h2Settings }, handler)
+      : kind === 'h2'
+        ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
+        : kind === 'https'
+          ? createHttps({ cert, key }, handler)
+          : createHttp({ keepAliveTimeout: 10_000 }, handler);
 
 function countConnection(socket) {
   socket.connId = ++nextConn;

@@ -94,7 +94,8 @@ export function ask<T>(child: ChildProcess, message: string | object, field: str
 }
 
 export async function startServer(
-  kind: 'http' | 'https' | 'h2' | 'h2c' = 'http',
+  /** 'h2-hangup': TLS that picks h2 by ALPN and closes at once, before HTTP/2 SETTINGS */
+  kind: 'http' | 'https' | 'h2' | 'h2c' | 'h2-hangup' = 'http',
   options: {
     maxConcurrentStreams?: number;
     ports?: number;
