@@ -4,7 +4,7 @@
  * pool, sessions, downloads (resumed too) and the progress bar on a real terminal (tmux).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +192,36 @@ describe('transport and credentials', () => {
     assert.match(trusted.stdout, /^HTTP\/2 200 OK\n/, 'https negotiates HTTP/2 through ALPN');
     const h1 = await runCli(['--http1', '--verify=no', '--print=h', tlsServer.url('/echo')]);
     assert.match(h1.stdout, /^HTTP\/1\.1 200 /);
+  });
+
+  test('--cert and --cert-key present a client certificate (mTLS)', async () => {
+    // A server in a child process that demands a certificate its CA signed: here the self-signed
+    // pair is server certificate, client certificate and CA at once.
+    const { dir } = selfSigned();
+    const source = `
+      const fs = require('node:fs');
+      const read = (name) => fs.readFileSync(require('node:path').join(${JSON.stringify(dir)}, name));
+      const server = require('node:https').createServer(
+        { cert: read('cert.pem'), key: read('key.pem'), ca: read('cert.pem'), requestCert: true, rejectUnauthorized: true },
+        (req, res) => res.end('client ' + req.socket.getPeerCertificate().subject.CN),
+      );
+      server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+    const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (d) => resolve(String(d).trim())),
+      );
+      const url = `https://127.0.0.1:${port}/`;
+      const ca = join(dir, 'cert.pem');
+      const anonymous = await runCli(['--ca', ca, url]);
+      assert.equal(anonymous.code, 1, anonymous.stderr);
+      assert.match(anonymous.stderr, /^onepool: error: ONEPOOL_ERR_[A-Z_]+: [^\n]+\n$/);
+      const mutual = await runCli(['--ca', ca, '--cert', ca, '--cert-key', join(dir, 'key.pem'), url]);
+      assert.equal(mutual.code, 0, mutual.stderr);
+      assert.equal(mutual.stdout, 'client localhost');
+    } finally {
+      child.kill();
+    }
   });
 
   test('--http2 speaks HTTP/2 to an h2c server without negotiation', async () => {
