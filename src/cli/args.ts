@@ -116,7 +116,10 @@ export function normalizeURL(arg: string): string {
   return `http://${arg}`;
 }
 
-const FLAGS: Record<string, keyof CliArgs> = {
+/** The options that are plain switches. */
+type Switch = { [K in keyof CliArgs]: CliArgs[K] extends boolean ? K : never }[keyof CliArgs];
+
+const FLAGS: Record<string, Switch> = {
   '--form': 'form',
   '-f': 'form',
   '--json': 'json',
@@ -221,7 +224,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const boolean = FLAGS[flag];
     if (boolean) {
       if (eq !== -1) throw new UsageError(`${flag} takes no value`);
-      (args as unknown as Record<string, boolean>)[boolean] = true;
+      args[boolean] = true;
       continue;
     }
     if (!VALUED.has(flag)) throw new UsageError(`unknown option '${flag}' (see --help)`);

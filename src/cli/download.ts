@@ -30,10 +30,7 @@ export function download(
 ): DownloadResult {
   const offset = resume && output !== undefined && existsSync(output) ? statSync(output).size : 0;
   // Identity, so that byte offsets are offsets in the file (a gzip body's are not).
-  const headers: [string, string | null][] = [
-    ...(request.options.headers as [string, string | null][]),
-    ['accept-encoding', 'identity'],
-  ];
+  const headers: [string, string | null][] = [...request.headers, ['accept-encoding', 'identity']];
   if (offset > 0) headers.push(['range', `bytes=${offset}-`]);
   const response = httpSync.stream(request.method, url, { ...request.options, headers });
   onHead(response);

@@ -4,18 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CookieJar } from 'tough-cookie';
-import {
-  file,
-  type HeadersInit,
-  type Multipart,
-  type MultipartValue,
-  type RequestOptions,
-} from '../index.js';
+import { file, type Multipart, type MultipartValue, type RequestOptions } from '../index.js';
 import { type CliArgs, type Item, UsageError } from './args.js';
 
 export interface CliRequest {
   method: string;
   options: RequestOptions;
+  /** `options.headers` as pairs, so that a download can add its own */
+  headers: [string, string | null][];
   /** the body as `--print=B` shows it; '' without one */
   shownBody: string;
   /** the headers given on the command line, in order ('' for one to leave out) */
@@ -40,7 +36,7 @@ export function buildRequest(
   const headers: [string, string | null][] = Object.entries(session?.headers ?? {});
   for (const [name, value] of givenHeaders) headers.push([name, value === '' ? null : value]);
   const options: RequestOptions = {
-    headers: headers as HeadersInit,
+    headers,
     maxRedirects: args.follow ? args.maxRedirects : 0,
     retry: args.retry > 0 ? { limit: args.retry, errors: true } : false,
     cookies: session?.jar ?? false,
@@ -57,7 +53,7 @@ export function buildRequest(
   if (auth) options.auth = auth;
   const shownBody = setBody(args, options);
   const method = args.method ?? (hasBody(args.items) ? 'POST' : 'GET');
-  return { method, options, shownBody, givenHeaders };
+  return { method, options, headers, shownBody, givenHeaders };
 }
 
 /** `--proxy URL` serves every scheme; `--proxy http:URL` (HTTPie's form) only that scheme's requests. */
