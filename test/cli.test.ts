@@ -311,7 +311,14 @@ describe('--session', () => {
     // A path is used as given; an empty header removes one from the session.
     const path = join(tmp('session-path'), 'mine.json');
     await runCli(['--session', path, server.url('/echo'), 'X-Token:abc'], { env });
-    await runCli(['--session', path, server.url('/echo'), 'X-Token:'], { env });
+    const replaced = echoed(
+      (await runCli(['--session', path, server.url('/echo'), 'X-Token:new'], { env })).stdout,
+    );
+    assert.equal(replaced.headers['x-token'], 'new');
+    const removed = echoed(
+      (await runCli(['--session', path, server.url('/echo'), 'X-Token:'], { env })).stdout,
+    );
+    assert.equal(removed.headers['x-token'], undefined);
     const third = echoed((await runCli(['--session', path, server.url('/echo')], { env })).stdout);
     assert.equal(third.headers['x-token'], undefined);
   });

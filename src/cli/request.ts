@@ -32,8 +32,12 @@ export function buildRequest(
     if (item.kind === 'header') givenHeaders.push([item.name, item.value]);
     else if (item.kind === 'query') query.append(item.name, item.value);
   }
-  // A session's headers first, the command line's after: a header given now wins (or, empty, removes one).
-  const headers: [string, string | null][] = Object.entries(session?.headers ?? {});
+  // A session's headers first, the command line's after; a header given now replaces the session's
+  // of that name (or, empty, leaves it out).
+  const given = new Set(givenHeaders.map(([name]) => name.toLowerCase()));
+  const headers: [string, string | null][] = Object.entries(session?.headers ?? {}).filter(
+    ([name]) => !given.has(name.toLowerCase()),
+  );
   for (const [name, value] of givenHeaders) headers.push([name, value === '' ? null : value]);
   const options: RequestOptions = {
     headers,
