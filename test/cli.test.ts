@@ -55,6 +55,7 @@ describe('grammar', () => {
     assert.equal(echo.url, '/echo?q=a+b&q=2');
     assert.equal(echo.headers['x-team'], 'core');
     assert.equal(echo.headers['content-type'], 'application/json');
+    assert.equal(echo.headers.accept, 'application/json, */*;q=0.5');
     assert.deepEqual(JSON.parse(echo.body), { name: 'widget', count: 3, tags: ['x', 'y'], 'note=a': 'b' });
     assert.doesNotMatch(run.stdout, ANSI);
   });
@@ -62,6 +63,10 @@ describe('grammar', () => {
   test('data items make it a POST; --form sends them url-encoded; field@path uploads a file as multipart', async () => {
     const post = echoed((await runCli([server.url('/echo'), 'a=1'])).stdout);
     assert.equal(post.method, 'POST');
+    assert.equal(
+      echoed((await runCli(['--json', server.url('/echo')])).stdout).headers.accept,
+      'application/json, */*;q=0.5',
+    );
     const form = echoed((await runCli(['--form', server.url('/echo'), 'a=1', 'b=two words'])).stdout);
     assert.equal(form.headers['content-type'], 'application/x-www-form-urlencoded');
     assert.equal(form.body, 'a=1&b=two+words');

@@ -56,6 +56,9 @@ export function buildRequest(
   const auth = authOption(args);
   if (auth) options.auth = auth;
   const shownBody = setBody(args, options);
+  // HTTPie's JSON mode asks for JSON too, unless told otherwise.
+  if ((args.json || options.json !== undefined) && !given.has('accept'))
+    headers.push(['accept', 'application/json, */*;q=0.5']);
   const method = args.method ?? (hasBody(args.items) ? 'POST' : 'GET');
   return { method, options, headers, shownBody, givenHeaders };
 }
