@@ -347,7 +347,8 @@ Options:
   --cert PATH --cert-key PATH   a client certificate (mTLS)
   --auth, -a USER:PASS --auth-type, -A basic|digest|bearer   --bearer TOKEN
   --follow, -F         follow redirects; --max-redirects N (default 30)
-  --retry N            retries on 408/413/429/5xx and connection errors (default 0)
+  --retry N            retries of idempotent requests on 408 413 429 500 502 503 504
+                       and on connection errors (default 0)
   --download, -d       save the body to a file, a progress bar on stderr
   --output, -o FILE    where to save it; --continue, -c resumes a partial FILE
   --session NAME|PATH  keep cookies and headers between runs
