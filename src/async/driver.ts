@@ -41,7 +41,7 @@ export function exchangeAsync(
       if (!settled && exchange.ready) {
         settled = true;
         const body = exchange.body;
-        if (stream && body && !body.error) resolve(new StreamingResponse(body, wake, () => release()));
+        if (stream && body?.head) resolve(new StreamingResponse(body, wake, () => release()));
         else {
           try {
             resolve(exchange.result());

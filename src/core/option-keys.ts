@@ -56,6 +56,10 @@ export const requestKeys = keyLevel({
   tls: true,
   http2: true,
   localAddress: true,
+  socketPath: true,
+  resolve: true,
+  autoSelectFamily: true,
+  autoSelectFamilyAttemptTimeout: true,
   proxy: true,
   trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);

@@ -14,6 +14,7 @@ import { InvalidArgumentError, OnepoolError } from '../core/errors.js';
 import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
 import type { FromWorker, WireConnection } from '../core/protocol.js';
+import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 import { toWire } from '../core/wire-error.js';
 
@@ -119,9 +120,11 @@ function undo(name: string, body: Buffer, maxOutputLength: number | undefined): 
 
 /** The body as the caller must see it: decoded, and within maxResponseSize. */
 function deliveredBody(answer: MockAnswer, request: PreparedRequest): Uint8Array {
+  // As in the worker: a redirect the call follows is read (and counted) but not decoded or delivered.
+  const dropped = dropsRedirectBody(request.dropRedirectBodies, answer.status, answer.headers);
   const limit = request.maxResponseSize;
   const list =
-    request.decompress && answer.body.byteLength > 0
+    !dropped && request.decompress && answer.body.byteLength > 0
       ? contentCodings(answer.headers, (name) => KNOWN.has(name))
       : null;
   let body: Uint8Array = answer.body;
@@ -147,7 +150,7 @@ function deliveredBody(answer: MockAnswer, request: PreparedRequest): Uint8Array
       code: 'ONEPOOL_ERR_RESPONSE_TOO_LARGE',
       message: `response body larger than maxResponseSize (${limit} bytes${list ? ' decoded' : ''})`,
     });
-  return body;
+  return dropped ? new Uint8Array(0) : body;
 }
 
 /**
@@ -160,17 +163,6 @@ export function repliesFor(
   request: PreparedRequest,
   streamed: boolean,
 ): FromWorker[] {
-  let body: Uint8Array;
-  try {
-    // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
-    body =
-      request.method === 'HEAD' || answer.status === 204 || answer.status === 304
-        ? new Uint8Array(0)
-        : deliveredBody(answer, request);
-  } catch (error) {
-    if (error instanceof DecodeFailure) return [{ t: 'error', id, error: error.wire }];
-    throw error;
-  }
   const head = {
     id,
     status: answer.status,
@@ -179,6 +171,19 @@ export function repliesFor(
     httpVersion: answer.httpVersion,
     connection: answer.connection,
   };
+  let body: Uint8Array;
+  try {
+    // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
+    body =
+      request.method === 'HEAD' || answer.status === 204 || answer.status === 304
+        ? new Uint8Array(0)
+        : deliveredBody(answer, request);
+  } catch (error) {
+    if (!(error instanceof DecodeFailure)) throw error;
+    // As the worker does: a streamed body fails after its head, which the policy may still act on.
+    const failed: FromWorker = { t: 'error', id, error: error.wire };
+    return streamed ? [{ t: 'head', ...head }, failed] : [failed];
+  }
   if (!streamed) return [{ t: 'response', ...head, body }];
   const replies: FromWorker[] = [{ t: 'head', ...head }];
   for (let at = 0; at < body.byteLength; at += CHUNK)

@@ -27,6 +27,11 @@ export interface DecodeOptions {
   maxResponseSize: number;
 }
 
+/** The decoder of a dropped body: bytes counted against maxResponseSize (they still cross the wire), nothing delivered. */
+export function droppingDecoder(maxResponseSize: number, fail: (error: WireError) => void): BodyDecoder {
+  return bodyDecoder([], { decompress: false, maxResponseSize }, () => {}, fail);
+}
+
 // zlib's default (strict) flushing: a compressed stream that ends early while the framing said the
 // body was complete is a corrupt body and fails as a ResponseError, instead of passing as a shorter one.
 /** More codings than this is an attack shape (CVE-2026-22036), not a real server: refused. */

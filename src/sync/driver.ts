@@ -68,7 +68,7 @@ export function exchangeSync(
     const exchange = new Exchange(nextId(), request, stream, MOCK_SYNC);
     answerMockSync(exchange, mock, deadline);
     const body = exchange.body;
-    if (stream && body && !body.error) return new SyncStreamingResponse(body, undefined, until);
+    if (stream && body?.head) return new SyncStreamingResponse(body, undefined, until);
     return exchange.result();
   }
   const exchange = new Exchange(nextId(), request, stream, SYNC);
@@ -81,7 +81,7 @@ export function exchangeSync(
     throw error;
   }
   const body = exchange.body;
-  if (stream && body && !body.error) return new SyncStreamingResponse(body, handle, until);
+  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until);
   unlisten(exchange.id);
   return exchange.result();
 }

@@ -9,7 +9,16 @@ import { createServer as createHttps } from 'node:https';
 import { createServer as createTls } from 'node:tls';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
+const {
+  kind,
+  cert,
+  key,
+  maxConcurrentStreams,
+  ports = 1,
+  host,
+  idleCloseMs,
+  socketPath,
+} = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 // Exchanges in progress, counted from the request to the moment the handler ends its response
@@ -203,6 +212,9 @@ function route(req, res, body) {
       const cookie = url.searchParams.get('cookie');
       if (cookie) headers['set-cookie'] = cookie;
       const pad = Number(url.searchParams.get('pad') ?? 0);
+      // &mislabel=CODING: a Content-Encoding the (plain) body does not have
+      const mislabel = url.searchParams.get('mislabel');
+      if (mislabel) headers['content-encoding'] = mislabel;
       return send(res, Number(parts[1]), headers, pad ? `redirecting${'x'.repeat(pad)}` : 'redirecting');
     }
     case 'chain': {
@@ -219,7 +231,7 @@ function route(req, res, body) {
         'set',
       );
     case 'flaky': {
-      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      // /flaky/KEY?fail=N&status=503&after=1|date&mislabel=CODING: N failures with Retry-After, then 200
       const k = parts[1];
       const n = (attempts.get(k) ?? 0) + 1;
       attempts.set(k, n);
@@ -228,6 +240,9 @@ function route(req, res, body) {
         const headers = {};
         if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
         else if (after) headers['retry-after'] = after;
+        // &mislabel=CODING: a Content-Encoding the (plain) failure body does not have
+        const mislabel = url.searchParams.get('mislabel');
+        if (mislabel) headers['content-encoding'] = mislabel;
         return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
       }
       return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
@@ -411,8 +426,10 @@ for (let i = 1; i < ports; i++) {
   listening.push(extra);
 }
 const bound = [];
-for (const s of listening)
-  s.listen(0, host ?? '127.0.0.1', () => {
-    bound.push(s.address().port);
-    if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
-  });
+if (socketPath !== undefined) server.listen(socketPath, () => process.send({ port: 0, ports: [0] }));
+else
+  for (const s of listening)
+    s.listen(0, host ?? '127.0.0.1', () => {
+      bound.push(s.address().port);
+      if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
+    });
