@@ -20,7 +20,7 @@ import { KeyAccount } from './accounting.js';
 import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
 import type { Driver, OutgoingRequest } from './dispatch.js';
 import { H2Origin } from './h2.js';
-import type { LimitedPool } from './limits.js';
+import { connectionsPerKey, type LimitedPool } from './limits.js';
 import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
 import type { ExchangeSink } from './sink.js';
 import { buildConnector, type Connector, Pool } from './undici.js';
@@ -150,9 +150,9 @@ export class KeyEntry extends KeyAccount implements Driver {
   /** Plain-http exchanges through an http(s) proxy: absolute-form requests on connections to the proxy. */
   #forwarder(): Pick<Dispatcher, 'dispatch'> {
     if (this.#forward) return this.#forward;
-    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    const { keepAliveTimeout } = this.pool.options;
     this.#forward = forwardDispatcher(this.origin, this.proxy!, (base) => this.#adopting(base), {
-      connections: connectionsPerOrigin,
+      connections: connectionsPerKey(this.pool.options),
       keepAliveTimeout,
       timeout: SOCKET_CONNECT_TIMEOUT,
     });
@@ -176,10 +176,10 @@ export class KeyEntry extends KeyAccount implements Driver {
         return process.nextTick(callback as (e: null, s: Socket) => void, null, spare);
       adopting(options, callback);
     };
-    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    const { keepAliveTimeout } = this.pool.options;
     this.#h1 = new Pool(this.origin, {
       connect,
-      connections: connectionsPerOrigin,
+      connections: connectionsPerKey(this.pool.options),
       pipelining: 1,
       keepAliveTimeout,
       // A server's Keep-Alive hint may shorten the idle time, never lengthen it past ours.
