@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
 import type { ProxyOption, WireProxy } from './proxy.js';
+import { checkTLSMaterial } from './tls-material.js';
 
 export type PEM = string | Uint8Array;
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
@@ -103,6 +104,8 @@ const DEFAULT_TLS: WireTLS = { rejectUnauthorized: true };
 const DEFAULT: ResolvedTransport = { id: '', config: undefined };
 const tlsCache = new WeakMap<TLSOptions, { id: string; tls: WireTLS }>();
 const resolvedCache = new Map<string, ResolvedTransport>();
+/** ids of TLS settings whose material has been checked (checkTLSMaterial) */
+const checkedIds = new Set<string>(['']);
 
 const pemText = (pem: PEM, what: string): string => {
   if (typeof pem === 'string') return pem;
@@ -142,6 +145,12 @@ function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
   const resolved = isDefault
     ? { id: '', tls: DEFAULT_TLS }
     : { id: createHash('sha256').update(JSON.stringify(out)).digest('hex').slice(0, 16), tls: out };
+  if (!checkedIds.has(resolved.id)) {
+    checkTLSMaterial(out);
+    // Bounded like resolvedCache: a forgotten id costs one more check, nothing else.
+    if (checkedIds.size > 1000) checkedIds.clear();
+    checkedIds.add(resolved.id);
+  }
   tlsCache.set(tls, resolved);
   return resolved;
 }

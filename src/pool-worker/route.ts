@@ -133,15 +133,22 @@ export class KeyEntry extends KeyAccount implements Driver {
     return (options, callback) => {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       this.pool.limits.acquire(
-        (release) =>
-          base(options, (error, socket) => {
-            if (error || !socket) {
-              release();
-              return cb(error ?? new Error('no socket'), null);
-            }
-            this.adoptH1(socket as Socket, release);
-            cb(null, socket as Socket);
-          }),
+        (release) => {
+          try {
+            base(options, (error, socket) => {
+              if (error || !socket) {
+                release();
+                return cb(error ?? new Error('no socket'), null);
+              }
+              this.adoptH1(socket as Socket, release);
+              cb(null, socket as Socket);
+            });
+          } catch (error) {
+            // A connector that throws (a setting OpenSSL refuses) must still give its slot back.
+            release();
+            cb(error as Error, null);
+          }
+        },
         (error) => cb(error, null),
       );
     };
