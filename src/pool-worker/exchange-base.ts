@@ -12,7 +12,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
 import type { WireError } from '../core/wire-error.js';
-import { finished, started } from './accounting.js';
+import { finished, type Queued, started } from './accounting.js';
 import { dispatchExchange, type Pull } from './dispatch.js';
 import { addExchange, type LiveExchange, removeExchange } from './exchanges.js';
 import { entryFor, poolById } from './registry.js';
@@ -21,7 +21,7 @@ import { ExchangeSink } from './sink.js';
 
 export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
 
-export abstract class BaseExchange extends ExchangeSink implements LiveExchange {
+export abstract class BaseExchange extends ExchangeSink implements LiveExchange, Queued {
   protected readonly req: WireRequest;
   protected readonly entry: KeyEntry;
   protected readonly reply: Reply;
@@ -31,6 +31,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
   protected status = 0;
   #accounted = false;
   #connectTimer: NodeJS.Timeout | undefined;
+  #poolTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
   #pull: Pull | undefined;
   #left = false;
@@ -48,6 +49,19 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
           message: `no connection to ${req.origin} within ${req.connectTimeout} ms`,
         });
       }, req.connectTimeout);
+    }
+    const { maxConnections, poolTimeout } = entry.pool.options;
+    if (maxConnections > 0 && poolTimeout > 0) {
+      // Under the cap a key's exchanges queue in its dispatcher for one of its connections
+      // (limits.ts, connectionsPerKey); one still waiting while the key's connections are all in
+      // use has waited for the pool as a connection waiting for a slot does.
+      this.#poolTimer = setTimeout(() => {
+        if (this.connection || entry.connections.size === 0) return;
+        this.fail({
+          code: 'ONEPOOL_ERR_POOL_TIMEOUT',
+          message: `no free connection within ${poolTimeout} ms (maxConnections ${maxConnections})`,
+        });
+      }, poolTimeout);
     }
   }
 
@@ -74,6 +88,11 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     this.#left = true;
     removeExchange(this.req.id);
     this.#pull?.feed(null, 'the exchange ended');
+  }
+
+  /** Its pool is closing while it waits for a connection: it fails now, never to start. */
+  poolClosed(): void {
+    this.fail({ code: 'ONEPOOL_ERR_POOL_CLOSED', message: 'the pool was closed' });
   }
 
   protected onStart(): void {
@@ -111,6 +130,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     if (this.#accounted) return;
     this.#accounted = true;
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#poolTimer);
     this.stopReadTimer();
     finished(this.entry, this);
   }
@@ -121,6 +141,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     if (status < 200) return false;
     this.status = status;
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#poolTimer);
     this.startReadTimer();
     return true;
   }
@@ -148,6 +169,6 @@ export function startOnPool(
   const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
   const exchange = new Kind(req, entry, reply);
   addExchange(req.id, exchange);
-  started(entry);
+  started(entry, exchange);
   dispatchExchange(entry, req, reply, exchange);
 }

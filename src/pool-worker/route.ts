@@ -210,6 +210,8 @@ export class KeyEntry extends KeyAccount implements Driver {
   }
 
   async close(): Promise<void> {
+    // Exchanges still queued in a dispatcher (undici's close would let them run) fail now.
+    for (const exchange of [...this.waiting]) exchange.poolClosed();
     this.#spare?.destroy();
     await Promise.all([this.#h1?.close().catch(() => {}), this.#h2?.close()]);
   }
