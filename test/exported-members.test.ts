@@ -43,6 +43,7 @@ const PUBLIC = [
   'TooManyRedirectsError',
   'TotalTimeoutError',
   'WorkerCrashedError',
+  'WriteTimeoutError',
   'configurePool',
   'createPool',
   'describeStats',

@@ -19,6 +19,7 @@
  * │   ├── TimeoutError                 ONEPOOL_ERR_TIMEOUT
  * │   │   ├── ConnectTimeoutError      ONEPOOL_ERR_CONNECT_TIMEOUT    no connection within timeout.connect
  * │   │   ├── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
+ * │   │   ├── WriteTimeoutError        ONEPOOL_ERR_WRITE_TIMEOUT      no progress sending the request body within timeout.write
  * │   │   ├── TotalTimeoutError        ONEPOOL_ERR_TOTAL_TIMEOUT      the whole call (every hop and retry) passed timeout.total
  * │   │   └── PoolTimeoutError         ONEPOOL_ERR_POOL_TIMEOUT       no connection slot under maxConnections within poolTimeout
  * │   └── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
@@ -62,12 +63,14 @@ type RedirectErrorCode = 'ONEPOOL_ERR_REDIRECT' | TooManyRedirectsErrorCode;
 type AbortedErrorCode = 'ONEPOOL_ERR_ABORTED';
 type ConnectTimeoutErrorCode = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
 type ReadTimeoutErrorCode = 'ONEPOOL_ERR_READ_TIMEOUT';
+type WriteTimeoutErrorCode = 'ONEPOOL_ERR_WRITE_TIMEOUT';
 type TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
 type PoolTimeoutErrorCode = 'ONEPOOL_ERR_POOL_TIMEOUT';
 type TimeoutErrorCode =
   | 'ONEPOOL_ERR_TIMEOUT'
   | ConnectTimeoutErrorCode
   | ReadTimeoutErrorCode
+  | WriteTimeoutErrorCode
   | TotalTimeoutErrorCode
   | PoolTimeoutErrorCode;
 type WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
@@ -286,6 +289,12 @@ export class ReadTimeoutError extends TimeoutError {
   declare readonly code: ReadTimeoutErrorCode;
 }
 named(ReadTimeoutError, 'ReadTimeoutError');
+/** timeout.write passed without progress while the request body was being sent (the server stopped reading it). */
+export class WriteTimeoutError extends TimeoutError {
+  static override readonly code: WriteTimeoutErrorCode = 'ONEPOOL_ERR_WRITE_TIMEOUT';
+  declare readonly code: WriteTimeoutErrorCode;
+}
+named(WriteTimeoutError, 'WriteTimeoutError');
 /** timeout.total passed: it bounds the whole call, across every redirect hop, retry and backoff. */
 export class TotalTimeoutError extends TimeoutError {
   static override readonly code: TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
@@ -370,6 +379,7 @@ export const errorClasses = {
   ONEPOOL_ERR_TIMEOUT: TimeoutError,
   ONEPOOL_ERR_CONNECT_TIMEOUT: ConnectTimeoutError,
   ONEPOOL_ERR_READ_TIMEOUT: ReadTimeoutError,
+  ONEPOOL_ERR_WRITE_TIMEOUT: WriteTimeoutError,
   ONEPOOL_ERR_TOTAL_TIMEOUT: TotalTimeoutError,
   ONEPOOL_ERR_POOL_TIMEOUT: PoolTimeoutError,
   ONEPOOL_ERR_WORKER_CRASHED: WorkerCrashedError,

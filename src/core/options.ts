@@ -28,6 +28,11 @@ export interface Timeouts {
   connect?: number;
   /** ms without a byte from the server, once the request is sent. Default 30 000. */
   read?: number;
+  /**
+   * ms without progress while the request body is being sent (the server has stopped reading it);
+   * a slow upload that keeps moving never fails on it. Default 30 000.
+   */
+  write?: number;
   /** ms for the whole call: every redirect hop, retry and backoff. Default 0 (no limit beyond connect and read). */
   total?: number;
 }
@@ -59,7 +64,7 @@ export interface RequestOptions extends TransportOptions {
   onUploadProgress?: ProgressCallback;
   /** Called as the response body arrives (throttled); the last call has percent 100. */
   onDownloadProgress?: ProgressCallback;
-  /** A number sets both connect and read timeouts (ms); 0 disables one. */
+  /** A number sets the connect, read and write timeouts (ms); 0 disables one. */
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
@@ -97,7 +102,12 @@ export interface RequestOptions extends TransportOptions {
   trustEnv?: boolean;
 }
 
-export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = {
+  connect: 10_000,
+  read: 30_000,
+  write: 30_000,
+  total: 0,
+};
 export const DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024;
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const USER_AGENT = 'onepool/0.1';
@@ -117,6 +127,7 @@ export interface PreparedRequest {
   onDownloadProgress: ProgressCallback | undefined;
   connectTimeout: number;
   readTimeout: number;
+  writeTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
   decompress: boolean;
@@ -262,11 +273,12 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
   if (typeof timeout === 'number') {
     t.connect = timeout;
     t.read = timeout;
+    t.write = timeout;
   } else if (typeof timeout === 'object' && timeout !== null) {
     // A field set to undefined keeps its default, as an absent one does.
-    for (const name of ['connect', 'read', 'total'] as const)
+    for (const name of ['connect', 'read', 'write', 'total'] as const)
       if (timeout[name] !== undefined) t[name] = timeout[name];
-  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, total }');
+  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, write, total }');
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
@@ -353,6 +365,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     onDownloadProgress: callback(opts.onDownloadProgress, 'onDownloadProgress'),
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
+    writeTimeout: timeouts.write,
     throwHttpErrors: opts.throwHttpErrors === true,
     transport: resolveTransport(opts),
     pool: opts.pool?.id ?? 0,

@@ -4,7 +4,11 @@
  * - time out getting a connection (timeout.connect covers waiting for a free one too);
  * - run their own read timer (timeout.read, without a byte from the server): undici 7's timers tick
  *   in ~500 ms steps, so a 200 ms read timeout would fire after about a second; undici's stay as a
- *   backstop (dispatch.ts);
+ *   backstop (dispatch.ts). It starts once the request is sent: at start for a body that goes out
+ *   with the headers, after its last chunk for one sent in chunks (dispatch.ts, BodyTiming);
+ * - run a write timer while a chunk of the request body is with the driver (timeout.write, no
+ *   progress sending it: the server stopped reading); waiting for the body's own source (a slow
+ *   caller-side stream) is not timed;
  * - tell the caller, on an error, whether the connection was reused and whether the response had
  *   started (the stale keep-alive rule needs both);
  * - account for themselves in the pool exactly once.
@@ -33,6 +37,9 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
   #connectTimer: NodeJS.Timeout | undefined;
   #poolTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
+  #writeTimer: NodeJS.Timeout | undefined;
+  /** the request body is sent in chunks, each timed; the read timer waits for the last */
+  #bodyTimed = false;
   #pull: Pull | undefined;
   #left = false;
 
@@ -90,13 +97,51 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
     this.#pull?.feed(null, 'the exchange ended');
   }
 
+  protected onStart(): void {
+    // Started again (a replay): the body goes out again, from its first chunk.
+    this.#stopWriteTimer();
+    if (this.#bodyTimed) this.stopReadTimer();
+    else this.startReadTimer();
+  }
+
   /** Its pool is closing while it waits for a connection: it fails now, never to start. */
   poolClosed(): void {
     this.fail({ code: 'ONEPOOL_ERR_POOL_CLOSED', message: 'the pool was closed' });
   }
 
-  protected onStart(): void {
-    this.startReadTimer();
+  bodyTimed(): void {
+    this.#bodyTimed = true;
+  }
+
+  bodyWriting(): void {
+    const ms = this.req.writeTimeout;
+    if (ms <= 0 || this.#accounted) return;
+    if (this.#writeTimer) {
+      this.#writeTimer.refresh();
+      return;
+    }
+    this.#writeTimer = setTimeout(() => {
+      this.#writeTimer = undefined;
+      this.fail({
+        code: 'ONEPOOL_ERR_WRITE_TIMEOUT',
+        message: `write timeout: no progress sending the request body within ${ms} ms`,
+      });
+    }, ms);
+  }
+
+  bodyWritten(): void {
+    this.#stopWriteTimer();
+  }
+
+  bodySent(): void {
+    this.#stopWriteTimer();
+    // A response that came while the body went out has its read timer running already.
+    if (this.status === 0 && !this.#accounted) this.startReadTimer();
+  }
+
+  #stopWriteTimer(): void {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
   }
 
   /** (Re)starts the read timer: the server owes a byte within timeout.read from now. */
@@ -132,6 +177,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#poolTimer);
     this.stopReadTimer();
+    this.#stopWriteTimer();
     finished(this.entry, this);
   }
 

@@ -23,7 +23,7 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
-import type { Driver, OutgoingRequest } from './dispatch.js';
+import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
 import { type ExchangeSink, NO_FIELDS } from './sink.js';
@@ -220,7 +220,8 @@ export class H2Origin implements Driver {
       typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : undefined;
     // A file, a pulled upload, multipart or a progress-metered body arrives as an async iterable.
     const source = body === null || typeof body === 'string' || body instanceof Uint8Array ? undefined : body;
-    const streamed = source !== undefined;
+    // Sliced bytes are sent in chunks too, but can be sent again.
+    const streamed = source !== undefined && !(source instanceof SlicedBytes);
     const headers: OutgoingHttpHeaders = {
       ':method': method,
       ':path': request.path,
@@ -238,7 +239,7 @@ export class H2Origin implements Driver {
           prev === undefined ? flat[i + 1]! : ([] as string[]).concat(prev as string, flat[i + 1]!);
       }
     }
-    const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
+    const hasBody = source !== undefined || (bytes !== undefined && bytes.byteLength > 0);
     try {
       stream = s.session.request(headers, { endStream: !hasBody });
     } catch {
