@@ -31,6 +31,12 @@ export interface OutgoingRequest {
   bodyTimeout: number;
   /** WireRequest.replayUnprocessed: h2.ts may replay it when the server did not process it */
   replayUnprocessed: boolean;
+  /**
+   * undici's: false keeps the connection after a HEAD, which undici otherwise closes in case the
+   * server sends a body anyway. Such bytes still retire the connection: undici reads an idle
+   * connection and destroys it on anything it was not waiting for (README, "HEAD requests").
+   */
+  reset?: false;
 }
 
 /** Something that carries requests to their origin, delivering the events to the sink. */
@@ -204,6 +210,8 @@ function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body
   });
 }
 
+const KEEP_AFTER_HEAD = { reset: false } as const;
+
 /** Dispatches `req` on `driver`; any failure before the driver takes it goes to `sink.error`. */
 export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: Dispatched): void {
   const go = (body: Body) => {
@@ -221,6 +229,7 @@ export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply,
         headersTimeout: req.readTimeout > 0 && !chunked ? req.readTimeout + 2_000 : 0,
         bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
         replayUnprocessed: req.replayUnprocessed,
+        ...(req.method === 'HEAD' ? KEEP_AFTER_HEAD : undefined),
       },
       sink,
     );
