@@ -3,10 +3,12 @@
 // that a forced GC before each block created in earlier versions of run.mjs:
 //   taskset -c 0 node bench/two-clients.mjs                       # as run.mjs measures now
 //   taskset -c 0 node --expose-gc bench/two-clients.mjs --force-gc # a full GC before every block
-// Options: --concurrency N (default 64), --rounds N (default 6, the first is a warm-up).
+// Options: --concurrency N (default 64), --rounds N (default 6, the first is a warm-up), --sync (onepool's
+// sync face, one request at a time, against undici direct sequentially), --dist PATH (another build of
+// onepool's dist/index.js, for a before/after pair).
 // The server runs in a child process pinned to CPU 1 when taskset exists.
 import { execFileSync, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '6' },
     server: { type: 'boolean', default: false },
+    sync: { type: 'boolean', default: false },
+    dist: { type: 'string', default: fileURLToPath(new URL('../dist/index.js', import.meta.url)) },
   },
 });
 
@@ -29,7 +33,8 @@ if (values.server) {
   server.listen(0, '127.0.0.1', () => process.send(server.address().port));
   process.on('disconnect', () => process.exit(0));
 } else {
-  const onepool = await import(new URL('../dist/index.js', import.meta.url).href);
+  const onepool = await import(pathToFileURL(values.dist).href);
+  const concurrency = values.sync ? 1 : Number(values.concurrency);
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: [] });
   const port = await new Promise((resolve) => child.once('message', resolve));
   try {
@@ -39,8 +44,11 @@ if (values.server) {
   }
   const url = `http://127.0.0.1:${port}/`;
   const dispatcher = new Agent({ connections: 16 }); // onepool's default per origin
+  const face = values.sync ? 'onepool httpSync' : 'onepool http';
   const clients = {
-    'onepool http': async () => (await onepool.http.get(url)).bytes().length,
+    [face]: values.sync
+      ? async () => onepool.httpSync.get(url).bytes().length
+      : async () => (await onepool.http.get(url)).bytes().length,
     'undici direct': async () => {
       const { body } = await request(url, { dispatcher });
       return (await body.arrayBuffer()).byteLength;
@@ -60,7 +68,7 @@ if (values.server) {
           n++;
         }
       };
-      await Promise.all(Array.from({ length: Number(values.concurrency) }, loop));
+      await Promise.all(Array.from({ length: concurrency }, loop));
       const cpu = process.cpuUsage(cpu0);
       if (round === 0) continue;
       const t = totals[name];
@@ -72,7 +80,7 @@ if (values.server) {
   for (const [name, t] of Object.entries(totals))
     console.log(`${name}: ${Math.round((t.n / t.ms) * 1000)} req/s, ${(t.cpu / t.n).toFixed(1)} µs CPU/req`);
   const rate = (t) => t.n / t.ms;
-  console.log(`ratio: ${(rate(totals['onepool http']) / rate(totals['undici direct'])).toFixed(2)}×`);
+  console.log(`ratio: ${(rate(totals[face]) / rate(totals['undici direct'])).toFixed(2)}×`);
   child.kill();
   await dispatcher.close();
   process.exit(0);

@@ -33,6 +33,8 @@ export {
   InvalidHeaderError,
   InvalidRequestError,
   InvalidURLError,
+  JSONDecodeError,
+  MockNotMatchedError,
   NotProcessedError,
   OnepoolError,
   PoolClosedError,
@@ -55,6 +57,7 @@ export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';
 export type {
   Body,
+  FormInit,
   HeadersInit,
   HeaderValue,
   Params,
@@ -78,6 +81,11 @@ export {
   type MultipartValue,
   type StreamBody,
 } from './core/upload.js';
+export type { InterceptOptions, Matcher, MockInterceptor, MockScope } from './mock/interceptor.js';
+export { createMockPool, type MockHandler, MockPool, type MockPoolOptions } from './mock/mock-pool.js';
+export type { MockReply, MockResult } from './mock/mock-reply.js';
+export type { MockRequest } from './mock/mock-request.js';
+export { createRecordingPool, type RecordingPoolOptions, type RecordMode } from './mock/recording-pool.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 export { SyncStreamingResponse } from './sync/streaming.js';

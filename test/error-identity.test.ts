@@ -119,11 +119,13 @@ describe('names and codes', () => {
 describe('the wire, keyed by code', () => {
   const wireCodes = Object.keys(errorClasses).filter(isWireCode);
 
-  test('every class but HTTPStatusError crosses', () => {
-    expectTypeOf<WireErrorCode>().toEqualTypeOf<Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS'>>();
+  test('every class but HTTPStatusError and JSONDecodeError crosses', () => {
+    expectTypeOf<WireErrorCode>().toEqualTypeOf<
+      Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS' | 'ONEPOOL_ERR_JSON'>
+    >();
     assert.deepEqual(
       Object.keys(errorClasses).filter((code) => !isWireCode(code)),
-      ['ONEPOOL_ERR_HTTP_STATUS'],
+      ['ONEPOOL_ERR_HTTP_STATUS', 'ONEPOOL_ERR_JSON'],
     );
     assert.equal(isWireCode('constructor'), false, 'own keys only');
   });
@@ -154,6 +156,7 @@ describe('the wire, keyed by code', () => {
       'ReadTimeoutError',
       'constructor',
       'ONEPOOL_ERR_HTTP_STATUS',
+      'ONEPOOL_ERR_JSON',
     ]) {
       const got = fromWire({ code, message: 'm' } as unknown as WireError);
       assert.equal(Object.getPrototypeOf(got), OnepoolError.prototype, code);
@@ -162,8 +165,9 @@ describe('the wire, keyed by code', () => {
     }
   });
 
-  test('HTTPStatusError does not cross; a user subclass crosses as its onepool ancestor', () => {
+  test('HTTPStatusError and JSONDecodeError do not cross; a user subclass crosses as its onepool ancestor', () => {
     assert.equal(toWire(instance(errors.HTTPStatusError)).code, 'ONEPOOL_ERR');
+    assert.equal(toWire(instance(errors.JSONDecodeError)).code, 'ONEPOOL_ERR');
     class MyTimeout extends ReadTimeoutError {}
     const wire = toWire(new MyTimeout('slow'));
     assert.equal(wire.code, 'ONEPOOL_ERR_READ_TIMEOUT');

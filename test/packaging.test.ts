@@ -57,7 +57,7 @@ test("a jar made by onepool is tough-cookie's CookieJar class, loaded only when 
   assert.match(cjs.stdout, /JAR false true/);
 });
 
-test('ESM and CJS in one process share one pool worker: 3 exchanges, 1 connection at the server', async () => {
+test('ESM and CJS in one process share one pool worker (3 exchanges, 1 connection at the server) and their errors are instanceof both ways', async () => {
   await server.reset();
   const run = await runScript(
     `const cjs = require('onepool');
@@ -68,12 +68,21 @@ test('ESM and CJS in one process share one pool worker: 3 exchanges, 1 connectio
        const b = esm.httpSync.get(url);
        const c = await esm.http.get(url);
        const [fromCjs, fromEsm] = [await cjs.http.pool.stats(), esm.httpSync.pool.stats()];
+       // A refused connection (port 1 on loopback), thrown by each copy, checked against the other's classes.
+       const byEsm = await esm.http.get('http://127.0.0.1:1/', { retry: false }).catch((e) => e);
+       let byCjs;
+       try { cjs.httpSync.get('http://127.0.0.1:1/', { retry: false }); } catch (e) { byCjs = e; }
        console.log('SEEN ' + JSON.stringify({
          twoCopies: cjs.Client !== esm.Client,
          connections: [a, b, c].map((r) => r.connection.id),
          reused: [a, b, c].map((r) => r.connection.reused),
          opened: [fromCjs.totals.opened, fromEsm.totals.opened],
          exchanges: [fromCjs.totals.exchanges, fromEsm.totals.exchanges],
+         instanceofBothWays: [
+           byEsm instanceof cjs.ConnectError, byEsm instanceof cjs.RequestError, byEsm instanceof esm.ConnectError,
+           byCjs instanceof esm.ConnectError, byCjs instanceof esm.OnepoolError, byCjs instanceof cjs.ConnectError,
+           byEsm instanceof cjs.TimeoutError, byCjs instanceof esm.TimeoutError,
+         ],
        }));
      })();`,
     { type: 'commonjs', env: { URL: server.url('/echo') } },
@@ -87,5 +96,6 @@ test('ESM and CJS in one process share one pool worker: 3 exchanges, 1 connectio
   assert.deepEqual(seen.reused, [false, true, true]);
   assert.deepEqual(seen.opened, [1, 1]);
   assert.deepEqual(seen.exchanges, [3, 3]);
+  assert.deepEqual(seen.instanceofBothWays, [true, true, true, true, true, true, false, false]);
   assert.equal((await server.stats()).connections, 1);
 });

@@ -4,7 +4,7 @@
  * ```
  * OnepoolError                         ONEPOOL_ERR
  * ├── RequestError                     the exchange failed; `request` says which one
- * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable, closed before HTTP/2 SETTINGS)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
  * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before a complete response head;
@@ -22,13 +22,15 @@
  * │   │   ├── WriteTimeoutError        ONEPOOL_ERR_WRITE_TIMEOUT      no progress sending the request body within timeout.write
  * │   │   ├── TotalTimeoutError        ONEPOOL_ERR_TOTAL_TIMEOUT      the whole call (every hop and retry) passed timeout.total
  * │   │   └── PoolTimeoutError         ONEPOOL_ERR_POOL_TIMEOUT       no connection slot under maxConnections within poolTimeout
- * │   └── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
+ * │   ├── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
+ * │   └── MockNotMatchedError          ONEPOOL_ERR_MOCK_NOT_MATCHED   a mock pool had no answer for the request (nothing was sent)
  * ├── InvalidRequestError              nothing was sent
  * │   ├── InvalidURLError              ONEPOOL_ERR_INVALID_URL
  * │   ├── InvalidHeaderError           ONEPOOL_ERR_INVALID_HEADER     CR, LF or NUL in a header, a bad name, conflicting framing
  * │   ├── InvalidArgumentError         ONEPOOL_ERR_INVALID_ARGUMENT   options that contradict each other or have the wrong type
  * │   └── PoolClosedError              ONEPOOL_ERR_POOL_CLOSED        the private pool was closed
- * └── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
+ * ├── HTTPStatusError                  ONEPOOL_ERR_HTTP_STATUS        4xx/5xx, from raiseForStatus() or throwHttpErrors
+ * └── JSONDecodeError                  ONEPOOL_ERR_JSON               res.json() on a body that is not JSON; `position`, `text`
  * ```
  *
  * Every class has a literal `name` and a static `code` (the instance's `code` is the same string), so
@@ -74,6 +76,7 @@ type TimeoutErrorCode =
   | TotalTimeoutErrorCode
   | PoolTimeoutErrorCode;
 type WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
+type MockNotMatchedErrorCode = 'ONEPOOL_ERR_MOCK_NOT_MATCHED';
 type RequestErrorCode =
   | 'ONEPOOL_ERR_REQUEST'
   | ConnectErrorCode
@@ -83,7 +86,8 @@ type RequestErrorCode =
   | RedirectErrorCode
   | AbortedErrorCode
   | TimeoutErrorCode
-  | WorkerCrashedErrorCode;
+  | WorkerCrashedErrorCode
+  | MockNotMatchedErrorCode;
 type InvalidURLErrorCode = 'ONEPOOL_ERR_INVALID_URL';
 type InvalidHeaderErrorCode = 'ONEPOOL_ERR_INVALID_HEADER';
 type InvalidArgumentErrorCode = 'ONEPOOL_ERR_INVALID_ARGUMENT';
@@ -95,9 +99,15 @@ type InvalidRequestErrorCode =
   | InvalidArgumentErrorCode
   | PoolClosedErrorCode;
 type HTTPStatusErrorCode = 'ONEPOOL_ERR_HTTP_STATUS';
+type JSONDecodeErrorCode = 'ONEPOOL_ERR_JSON';
 
 /** Every code an onepool error can have. */
-export type ErrorCode = 'ONEPOOL_ERR' | RequestErrorCode | InvalidRequestErrorCode | HTTPStatusErrorCode;
+export type ErrorCode =
+  | 'ONEPOOL_ERR'
+  | RequestErrorCode
+  | InvalidRequestErrorCode
+  | HTTPStatusErrorCode
+  | JSONDecodeErrorCode;
 
 /**
  * The brand every onepool error carries: its lineage of codes, most specific first. Symbol.for is
@@ -311,6 +321,16 @@ export class WorkerCrashedError extends RequestError {
   declare readonly code: WorkerCrashedErrorCode;
 }
 named(WorkerCrashedError, 'WorkerCrashedError');
+/**
+ * A mock pool (createMockPool, or a recording pool replaying) had no interceptor, handler or recorded
+ * exchange for the request, and its origin is not passed through: nothing reached the network. The
+ * message lists the closest interceptors and what differed.
+ */
+export class MockNotMatchedError extends RequestError {
+  static override readonly code: MockNotMatchedErrorCode = 'ONEPOOL_ERR_MOCK_NOT_MATCHED';
+  declare readonly code: MockNotMatchedErrorCode;
+}
+named(MockNotMatchedError, 'MockNotMatchedError');
 
 export class InvalidRequestError extends OnepoolError {
   static override readonly code: InvalidRequestErrorCode = 'ONEPOOL_ERR_INVALID_REQUEST';
@@ -358,6 +378,38 @@ export class HTTPStatusError extends OnepoolError {
 named(HTTPStatusError, 'HTTPStatusError');
 
 /**
+ * `res.json()` on a body that is not JSON. Not a RequestError: the exchange succeeded, and the body
+ * stays readable with `res.text()`. `position` is the offset (in UTF-16 code units of the text) where
+ * parsing failed, when the parser says; `text` is the body as text, cut to its first
+ * {@link JSONDecodeError.TEXT_LIMIT} characters so that a large HTML error page does not ride along
+ * in every log line. The parser's SyntaxError is the `cause`.
+ */
+export class JSONDecodeError extends OnepoolError {
+  static override readonly code: JSONDecodeErrorCode = 'ONEPOOL_ERR_JSON';
+  declare readonly code: JSONDecodeErrorCode;
+  /** The most characters of the body kept in `text`. */
+  static readonly TEXT_LIMIT = 1024;
+  readonly position: number | undefined;
+  readonly text: string;
+
+  constructor(
+    message: string,
+    options?: {
+      cause?: unknown;
+      causeCode?: string | undefined;
+      text?: string;
+      position?: number | undefined;
+    },
+  ) {
+    super(message, options);
+    const text = options?.text ?? '';
+    this.text = text.length > JSONDecodeError.TEXT_LIMIT ? text.slice(0, JSONDecodeError.TEXT_LIMIT) : text;
+    this.position = options?.position;
+  }
+}
+named(JSONDecodeError, 'JSONDecodeError');
+
+/**
  * Every class by its own code. The mapped type makes a code without a class, or a class for a code
  * that is not in ErrorCode, a compile error; the tests check each key against its class's `code`.
  * Internal: the main entry exports the classes, not this table.
@@ -383,12 +435,14 @@ export const errorClasses = {
   ONEPOOL_ERR_TOTAL_TIMEOUT: TotalTimeoutError,
   ONEPOOL_ERR_POOL_TIMEOUT: PoolTimeoutError,
   ONEPOOL_ERR_WORKER_CRASHED: WorkerCrashedError,
+  ONEPOOL_ERR_MOCK_NOT_MATCHED: MockNotMatchedError,
   ONEPOOL_ERR_INVALID_REQUEST: InvalidRequestError,
   ONEPOOL_ERR_INVALID_URL: InvalidURLError,
   ONEPOOL_ERR_INVALID_HEADER: InvalidHeaderError,
   ONEPOOL_ERR_INVALID_ARGUMENT: InvalidArgumentError,
   ONEPOOL_ERR_POOL_CLOSED: PoolClosedError,
   ONEPOOL_ERR_HTTP_STATUS: HTTPStatusError,
+  ONEPOOL_ERR_JSON: JSONDecodeError,
 } as const satisfies {
   readonly [C in ErrorCode]: { readonly code: ErrorCode; readonly prototype: OnepoolError };
 };

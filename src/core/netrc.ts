@@ -101,38 +101,63 @@ export function parseNetrc(text: string): Netrc | null {
 
 /** Larger than any netrc: a path to something else (a log, a device) is ignored, not read. */
 const MAX_SIZE = 1024 * 1024;
-const cache = new Map<string, { mtimeMs: number; size: number; netrc: Netrc | null }>();
+/**
+ * How long a look at a netrc path is trusted before the file is looked at again. Every request
+ * consults netrc, and a stat (two when ~/.netrc is absent and ~/_netrc is tried) cost about a tenth
+ * of a sequential request's CPU; an edited netrc is seen within this time instead.
+ */
+const RECHECK_MS = 1_000;
+interface Known {
+  checkedAt: number;
+  mtimeMs: number;
+  size: number;
+  netrc: Netrc | null;
+}
+const cache = new Map<string, Known>();
 
 /** The parsed file at `path`, read again only when its mtime or size changed; null if absent or unreadable. */
 function load(path: string): Netrc | null {
+  const now = Date.now();
+  const known = cache.get(path);
+  if (known && now - known.checkedAt < RECHECK_MS) return known.netrc;
+  let entry: Known = { checkedAt: now, mtimeMs: -1, size: -1, netrc: null };
   try {
     const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat?.isFile() || stat.size > MAX_SIZE) {
-      cache.delete(path);
-      return null;
+    if (stat?.isFile() && stat.size <= MAX_SIZE) {
+      entry =
+        known && known.mtimeMs === stat.mtimeMs && known.size === stat.size
+          ? { ...known, checkedAt: now }
+          : {
+              checkedAt: now,
+              mtimeMs: stat.mtimeMs,
+              size: stat.size,
+              netrc: parseNetrc(readFileSync(path, 'utf8')),
+            };
     }
-    const known = cache.get(path);
-    if (known && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known.netrc;
-    const netrc = parseNetrc(readFileSync(path, 'utf8'));
-    if (cache.size > 16) cache.clear();
-    cache.set(path, { mtimeMs: stat.mtimeMs, size: stat.size, netrc });
-    return netrc;
   } catch {
     // Unreadable (permissions, a race with its removal): as if there were none.
-    return null;
   }
+  if (cache.size > 16) cache.clear();
+  cache.set(path, entry);
+  return entry.netrc;
 }
+
+/** ~ and the paths under it, computed again only when HOME changes. */
+let home: { env: string | undefined; paths: readonly string[] } | undefined;
 
 /** The netrc file in use: `$NETRC`, else the first of `~/.netrc` and `~/_netrc` that exists. */
 function netrcFile(env: Record<string, string | undefined>): Netrc | null {
   if (env.NETRC) return load(env.NETRC);
-  let home: string;
-  try {
-    home = homedir();
-  } catch {
-    return null;
+  if (home === undefined || home.env !== env.HOME) {
+    let dir: string;
+    try {
+      dir = homedir();
+    } catch {
+      return null;
+    }
+    home = { env: env.HOME, paths: [join(dir, '.netrc'), join(dir, '_netrc')] };
   }
-  return load(join(home, '.netrc')) ?? load(join(home, '_netrc'));
+  return load(home.paths[0]!) ?? load(home.paths[1]!);
 }
 
 /** The credentials for `host` (a URL's hostname), or undefined. */

@@ -9,6 +9,7 @@ import { joinBaseURL } from './base-url.js';
 import { exactBytes } from './bytes.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import type { Hooks } from './hooks.js';
+import { hostnameProblem } from './hostname.js';
 import type { ProgressCallback } from './progress.js';
 import { checkProxyOption, type ProxyOption } from './proxy.js';
 import type { RetryOptions } from './retry.js';
@@ -18,8 +19,20 @@ import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upl
 export type Primitive = string | number | boolean;
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
 export type Params = Record<string, ParamValue> | URLSearchParams | string;
+/** null or undefined: this name is not sent, neither from a client's defaults nor as onepool's default. */
 export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
-export type HeadersInit = Record<string, HeaderValue> | Iterable<readonly [string, string]>;
+export type HeadersInit =
+  | Record<string, HeaderValue>
+  | Iterable<readonly [string, string | number | null | undefined]>;
+/**
+ * A form: an object, a Map or [name, value] pairs (repeated names allowed, order kept), or
+ * URLSearchParams. An array value repeats the name; null and undefined leave the field out.
+ */
+export type FormInit =
+  | Record<string, ParamValue>
+  | ReadonlyMap<string, ParamValue>
+  | readonly (readonly [string, ParamValue])[]
+  | URLSearchParams;
 /** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
 export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
@@ -45,12 +58,22 @@ export interface PoolRef {
 export interface RequestOptions extends TransportOptions {
   /** Query parameters appended to the URL's own; arrays repeat the name. */
   params?: Params;
-  /** Request headers; a name given twice in different case is an error. */
+  /**
+   * Request headers, sent in the order given, after onepool's defaults (User-Agent, Accept,
+   * Accept-Encoding). A value of null or undefined removes the name: a call's removes the client's
+   * default of that name (case-insensitively), and either removes onepool's default.
+   */
   headers?: HeadersInit;
-  /** A value sent as JSON (Content-Type: application/json). */
+  /**
+   * A value sent as JSON (Content-Type: application/json). NaN, Infinity, a BigInt or a cycle
+   * anywhere in it is refused (JSON has no such value; JSON.stringify would send null or throw).
+   */
   json?: unknown;
-  /** Fields sent as application/x-www-form-urlencoded. */
-  form?: Record<string, ParamValue> | URLSearchParams;
+  /**
+   * Fields sent as application/x-www-form-urlencoded: an object, a Map, [name, value] pairs or
+   * URLSearchParams. Values are strings, numbers or booleans (or arrays of them: the name repeats).
+   */
+  form?: FormInit;
   /**
    * A raw body. Strings are sent as UTF-8 (Content-Type: text/plain;charset=UTF-8 unless set).
    * `file(path)` is read by the pool worker. An iterable (sync face) or async iterable, Node Readable
@@ -137,6 +160,11 @@ export interface PreparedRequest {
   proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
+  /**
+   * The call follows redirects (maxRedirects > 0): a redirect's body is never part of its result,
+   * so the worker drops it undecoded (a mislabelled Content-Encoding on a 302 cannot fail the chain).
+   */
+  dropRedirectBodies: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -163,6 +191,8 @@ export function parseURL(input: string | URL, params?: Params): URL {
       `unsupported URL scheme ${url.protocol} in ${url.href} (http: and https: only)`,
     );
   }
+  const problem = hostnameProblem(url.hostname);
+  if (problem !== undefined) throw new InvalidURLError(`invalid URL ${JSON.stringify(text)}: ${problem}`);
   if (params !== undefined) appendParams(url, params);
   return url;
 }
@@ -193,23 +223,44 @@ function pushHeader(out: string[], name: string, value: unknown): void {
   out.push(name, text.trim());
 }
 
-export function flattenHeaders(init: HeadersInit | undefined): string[] {
-  const out: string[] = [];
-  if (init === undefined || init === null) return out;
+/** A header list read once: what it sends, and the names it removes (lower case). */
+export interface ReadHeaders {
+  /** flat [name, value, ...], in the order given */
+  headers: string[];
+  /** names given as null or undefined: not sent from the defaults under this list */
+  removed: Set<string>;
+}
+
+/** Reads a header list in one pass (an iterable may be a generator, readable only once). */
+export function readHeaders(init: HeadersInit | undefined): ReadHeaders {
+  const headers: string[] = [];
+  const removed = new Set<string>();
+  if (init === undefined || init === null) return { headers, removed };
+  const remove = (name: unknown) => {
+    if (typeof name !== 'string' || !TOKEN.test(name))
+      throw new InvalidHeaderError(`invalid header name: ${JSON.stringify(String(name))}`);
+    removed.add(name.toLowerCase());
+  };
   if (typeof (init as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const pair of init as Iterable<readonly [string, string]>) {
+    for (const pair of init as Iterable<readonly [string, unknown]>) {
       if (!Array.isArray(pair) || pair.length !== 2)
         throw new InvalidHeaderError('header entries must be [name, value] pairs');
-      pushHeader(out, pair[0], pair[1]);
+      if (pair[1] === undefined || pair[1] === null) remove(pair[0]);
+      else pushHeader(headers, pair[0], pair[1]);
     }
-    return out;
+    return { headers, removed };
   }
   for (const [name, value] of Object.entries(init as Record<string, HeaderValue>)) {
-    if (value === undefined || value === null) continue;
-    if (Array.isArray(value)) for (const v of value) pushHeader(out, name, v);
-    else pushHeader(out, name, value);
+    if (value === undefined || value === null) remove(name);
+    else if (Array.isArray(value)) for (const v of value) pushHeader(headers, name, v);
+    else pushHeader(headers, name, value);
   }
-  return out;
+  return { headers, removed };
+}
+
+/** The headers a list sends, flat; names set to null or undefined are left out. */
+export function flattenHeaders(init: HeadersInit | undefined): string[] {
+  return readHeaders(init).headers;
 }
 
 /** Index of the first header named `name` (lower case) in a flat list, or -1. */
@@ -224,6 +275,96 @@ function countHeader(headers: readonly string[], name: string): number {
   return n;
 }
 
+/**
+ * Throws InvalidArgumentError for the first value JSON cannot carry (NaN, ±Infinity, a BigInt) or
+ * a cycle, naming where it is (`json.items[2].price`). The replacer sees each value after its
+ * toJSON, as the encoder does. Returns when it finds none.
+ */
+function checkJSON(value: unknown): void {
+  const paths = new WeakMap<object, string>();
+  const where = (holder: object, key: string) => {
+    const base = paths.get(holder);
+    if (base === undefined) return 'json';
+    return Array.isArray(holder) ? `${base}[${key}]` : `${base}.${key}`;
+  };
+  try {
+    JSON.stringify(value, function (this: object, key: string, v: unknown) {
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new InvalidArgumentError(`${where(this, key)} is ${v}: JSON has no such number`);
+      if (typeof v === 'bigint')
+        throw new InvalidArgumentError(`${where(this, key)} is a BigInt: JSON has none (send a string)`);
+      if (v !== null && typeof v === 'object') paths.set(v, where(this, key));
+      return v;
+    });
+  } catch (error) {
+    if (error instanceof TypeError && /circular/i.test(error.message))
+      throw new InvalidArgumentError('json value refers back to itself (a cycle)', { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * JSON.stringify, refusing what JSON cannot carry instead of sending null (NaN, ±Infinity) or
+ * throwing a TypeError (BigInt, a cycle). The check walks the value a second time, so it runs only
+ * when the plain encoding could hide a problem: it threw, or its text has a null.
+ */
+function encodeJSON(value: unknown): string | undefined {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof TypeError) checkJSON(value);
+    // Not one of ours (a toJSON that throws): the caller's own error.
+    throw error;
+  }
+  if (text?.includes('null')) checkJSON(value);
+  return text;
+}
+
+const isFormPrimitive = (v: unknown): v is Primitive =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** Appends one form field (an array repeats the name); refuses values a form cannot carry. */
+function appendField(form: URLSearchParams, name: unknown, value: unknown): void {
+  if (typeof name !== 'string') throw new InvalidArgumentError('form field names must be strings');
+  if (value === undefined || value === null) return;
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (!isFormPrimitive(item))
+      throw new InvalidArgumentError(
+        `form field ${JSON.stringify(name)}: a value must be a string, number or boolean (or an array of them)`,
+      );
+    form.append(name, String(item));
+  }
+}
+
+/** Any accepted form shape as URLSearchParams, in the order given. */
+function encodeForm(init: unknown): URLSearchParams {
+  if (init instanceof URLSearchParams) return init;
+  const form = new URLSearchParams();
+  if (init instanceof Map) {
+    for (const [name, value] of init) appendField(form, name, value);
+  } else if (Array.isArray(init)) {
+    for (const pair of init) {
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new InvalidArgumentError('form entries must be [name, value] pairs');
+      appendField(form, pair[0], pair[1]);
+    }
+  } else if (isPlainObject(init)) {
+    for (const [name, value] of Object.entries(init)) appendField(form, name, value);
+  } else
+    throw new InvalidArgumentError(
+      'form must be an object, a Map, an array of [name, value] pairs or URLSearchParams (a string: use body)',
+    );
+  return form;
+}
+
+/** A plain object: any other (a Set, a generator, a FormData) keeps its fields out of its own keys. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null {
   const given = [
     opts.json !== undefined,
@@ -236,20 +377,13 @@ function encodeBody(opts: RequestOptions, headers: string[]): Uint8Array | null 
     if (findHeader(headers, 'content-type') === -1) headers.push('content-type', type);
   };
   if (opts.json !== undefined) {
-    const text = JSON.stringify(opts.json);
+    const text = encodeJSON(opts.json);
     if (text === undefined) throw new InvalidArgumentError('json value is not serializable');
     setType('application/json');
     return encoder.encode(text);
   }
   if (opts.form !== undefined) {
-    const form = opts.form instanceof URLSearchParams ? opts.form : new URLSearchParams();
-    if (!(opts.form instanceof URLSearchParams)) {
-      for (const [k, v] of Object.entries(opts.form)) {
-        if (v === undefined || v === null) continue;
-        if (Array.isArray(v)) for (const item of v) form.append(k, String(item));
-        else form.append(k, String(v));
-      }
-    }
+    const form = encodeForm(opts.form);
     setType('application/x-www-form-urlencoded');
     return encoder.encode(form.toString());
   }
@@ -274,11 +408,14 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
     t.connect = timeout;
     t.read = timeout;
     t.write = timeout;
-  } else if (typeof timeout === 'object' && timeout !== null) {
+  } else if (isPlainObject(timeout)) {
     // A field set to undefined keeps its default, as an absent one does.
     for (const name of ['connect', 'read', 'write', 'total'] as const)
-      if (timeout[name] !== undefined) t[name] = timeout[name];
-  } else throw new InvalidArgumentError('timeout must be a number of ms or { connect, read, write, total }');
+      if (timeout[name] !== undefined) t[name] = timeout[name] as number;
+  } else
+    throw new InvalidArgumentError(
+      `timeout must be a number of ms or { connect, read, write, total }, not ${Array.isArray(timeout) ? 'an array' : timeout === null ? 'null' : typeof timeout}`,
+    );
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new InvalidArgumentError(`timeout.${name} must be a finite number of ms >= 0`);
@@ -305,7 +442,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   }
   const upper = method.toUpperCase();
   const url = parseURL(opts.baseURL === undefined ? input : joinBaseURL(opts.baseURL, input), opts.params);
-  const headers = flattenHeaders(opts.headers);
+  const { headers, removed } = readHeaders(opts.headers);
   // The framing is ours to set: a user-supplied Transfer-Encoding, a repeated Content-Length or a
   // repeated Host could make two parsers disagree about where the request ends.
   if (findHeader(headers, 'transfer-encoding') !== -1) {
@@ -344,16 +481,34 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     url.username = '';
     url.password = '';
   }
-  if (findHeader(headers, 'user-agent') === -1) headers.push('user-agent', USER_AGENT);
-  if (findHeader(headers, 'accept') === -1) headers.push('accept', '*/*');
+  // onepool's defaults go first, in this order (the README's), then the user's headers in the
+  // order given: a caller who cares about the order on the wire sets it. A name the user gave, or
+  // set to null, has no default.
+  const defaults: string[] = [];
+  const byDefault = (name: string, value: string) => {
+    if (!removed.has(name) && findHeader(headers, name) === -1) defaults.push(name, value);
+  };
+  byDefault('user-agent', USER_AGENT);
+  byDefault('accept', '*/*');
   const decompress = opts.decompress !== false;
-  if (decompress && findHeader(headers, 'accept-encoding') === -1)
-    headers.push('accept-encoding', ACCEPT_ENCODING);
+  if (decompress) byDefault('accept-encoding', ACCEPT_ENCODING);
+  headers.unshift(...defaults);
   const maxResponseSize = opts.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
   if (typeof maxResponseSize !== 'number' || !(maxResponseSize >= 0))
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
   const timeouts = resolveTimeouts(opts.timeout);
   checkProxyOption(opts.proxy);
+  const transport = resolveTransport(opts);
+  if (opts.proxy !== undefined && opts.proxy !== false) {
+    if (transport.config?.socketPath !== undefined)
+      throw new InvalidArgumentError(
+        'socketPath and proxy cannot be combined: a socket path replaces the network the proxy is reached over',
+      );
+    if (transport.config?.resolve !== undefined)
+      throw new InvalidArgumentError(
+        'resolve and proxy cannot be combined: through a proxy, the proxy resolves the target, not onepool',
+      );
+  }
   return {
     method: upper,
     url,
@@ -367,11 +522,13 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     readTimeout: timeouts.read,
     writeTimeout: timeouts.write,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts),
+    transport,
     pool: opts.pool?.id ?? 0,
     decompress,
     maxResponseSize,
     proxy: opts.proxy,
+    // Validated with the rest of the policy's options (policy.ts); only its being 0 matters here.
+    dropRedirectBodies: opts.maxRedirects !== 0,
   };
 }
 

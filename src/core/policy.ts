@@ -268,7 +268,10 @@ function* attempts(
       response = held.open;
     } else response = new Response(result as ExchangeResult, request.url.href, history, retries);
     if (cfg.jar) storeCookies(cfg.jar, request.url, response.headers.getSetCookie());
-    const replaced = yield* hooks(cfg, 'afterResponse', response, toHookRequest(request));
+    // The plain request is made only for hooks that will see it: most calls have none.
+    const replaced = cfg.hooks.afterResponse?.length
+      ? yield* hooks(cfg, 'afterResponse', response, toHookRequest(request))
+      : undefined;
     if (stream ? replaced instanceof StreamHead : replaced instanceof Response) {
       if (replaced !== held.open) discard();
       response = replaced as Response | StreamHead;

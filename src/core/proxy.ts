@@ -20,7 +20,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
-import type { PEM } from './transport-key.js';
+import { hostnameProblem } from './hostname.js';
+import { type PEM, pemText } from './transport-key.js';
 
 export interface ProxySettings {
   /** `http://`, `https://`, `socks5://` or `socks5h://`, with optional `user:password@` */
@@ -54,17 +55,24 @@ const SECRET = randomBytes(32);
 const parsed = new Map<string, WireProxy>();
 const settingsCache = new WeakMap<ProxySettings, WireProxy>();
 
-const pemText = (pem: PEM): string =>
-  typeof pem === 'string' ? pem : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
-
 function parseProxy(text: string, tls: ProxySettings['tls'], source: string): WireProxy {
+  // A scheme must be followed by '//' and the authority: the URL parser reads 'http:///h' as host h,
+  // and the "host:port" fallback below made 'http:/127.0.0.1:1' the host "http". Without '//', only
+  // "host:port" and "user:pass@host:port" are a proxy given without a scheme.
+  const slashes = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const bad = slashes
+    ? !/^[a-z][a-z0-9+.-]*:\/\/[^/\\]/i.test(text)
+    : /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^/\\]*@/.test(text) && !/^[^:/\\@]+:\d+\/?$/.test(text);
+  if (bad) throw new InvalidArgumentError(`${source}: invalid proxy URL (expected scheme://host:port)`);
   let url: URL;
   try {
     // "host:port" without a scheme, as some environments set it, means an http proxy.
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+    url = new URL(slashes ? text : `http://${text}`);
   } catch {
     throw new InvalidArgumentError(`${source}: invalid proxy URL`);
   }
+  const problem = hostnameProblem(url.hostname);
+  if (problem !== undefined) throw new InvalidArgumentError(`${source}: invalid proxy URL (${problem})`);
   const protocol = url.protocol === 'socks:' ? 'socks5:' : url.protocol;
   if (!(protocol in DEFAULT_PORT))
     throw new InvalidArgumentError(
@@ -83,7 +91,7 @@ function parseProxy(text: string, tls: ProxySettings['tls'], source: string): Wi
   if (tls !== undefined) {
     const ca = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca as PEM];
     proxy.tls = { rejectUnauthorized: tls.verify !== false };
-    if (ca) proxy.tls.ca = ca.map(pemText);
+    if (ca) proxy.tls.ca = ca.map((pem) => pemText(pem, `${source}.tls.ca`));
     if (tls.servername !== undefined) proxy.tls.servername = tls.servername;
   }
   if (proxy.username !== undefined || proxy.tls !== undefined) {

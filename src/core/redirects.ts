@@ -5,12 +5,25 @@
  * stay dropped for the rest of the chain (https→http is a change of origin too).
  */
 import { RedirectError, TooManyRedirectsError } from './errors.js';
+import { hostnameProblem } from './hostname.js';
 import type { PreparedRequest } from './options.js';
 import type { Response } from './response.js';
 
 export const DEFAULT_MAX_REDIRECTS = 20;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Whether a response's body is one its call drops unread: a redirect it follows (`follows`: its
+ * maxRedirects is above 0). Such a body is read off the connection (so the connection stays usable)
+ * but neither decoded nor delivered, so a 302 whose body is not what its Content-Encoding says cannot
+ * fail the chain. Asked by the worker (decode.ts) and by mock pools, which must answer alike.
+ */
+export function dropsRedirectBody(follows: boolean, status: number, headers: readonly string[]): boolean {
+  if (!follows || !REDIRECTS.has(status)) return false;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'location') return true;
+  return false;
+}
 const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 const BODY_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'content-language']);
 
@@ -57,7 +70,17 @@ export function nextHop(
       request: info,
     });
   }
-  url.hash = '';
+  const problem = hostnameProblem(url.hostname);
+  if (problem !== undefined)
+    throw Object.assign(
+      new RedirectError(`invalid redirect Location ${JSON.stringify(location)}: ${problem}`),
+      {
+        request: info,
+      },
+    );
+  // RFC 9110 §10.2.2: a Location without a fragment inherits the one of the URL it redirects from.
+  // Fragments never reach the wire (the request line is path and query); they only shape `res.url`.
+  if (url.hash === '' && !location.includes('#')) url.hash = request.url.hash;
   url.username = '';
   url.password = '';
   let { method, body, upload, replayable, headers } = request;

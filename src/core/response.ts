@@ -2,11 +2,63 @@
  * The Response model, the same class on both faces. The body has been read in full before a
  * Response exists, so every accessor is synchronous on both faces.
  */
-import { HTTPStatusError } from './errors.js';
+import { HTTPStatusError, JSONDecodeError } from './errors.js';
 import { Headers } from './headers.js';
 import type { WireConnection, WireResponse } from './protocol.js';
 
 const decoder = new TextDecoder();
+
+// Above this many characters a position V8 does not report is not searched for (each probe parses a prefix).
+const SEARCH_LIMIT = 1024 * 1024;
+
+/** Whether parsing `prefix` fails before its end (rather than running out of input). */
+function failsInside(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.startsWith('Unexpected end of JSON input')) return false;
+    const at = /at position (\d+)/.exec(message);
+    return at === null || Number(at[1]) < prefix.length;
+  }
+}
+
+/**
+ * Where parsing `text` failed, in UTF-16 code units. V8 says for most errors; for an unexpected
+ * token ("<html>", "status 200") it names the character only, so the shortest prefix that already
+ * fails is found by bisection: its last character is the culprit.
+ */
+function errorPosition(text: string, error: SyntaxError): number | undefined {
+  if (error.message.startsWith('Unexpected end of JSON input')) return text.length;
+  const at = /at position (\d+)/.exec(error.message);
+  if (at) return Number(at[1]);
+  if (text.length > SEARCH_LIMIT) return undefined;
+  let low = 1;
+  let high = text.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (failsInside(text.slice(0, mid))) high = mid;
+    else low = mid + 1;
+  }
+  return failsInside(text.slice(0, low)) ? low - 1 : undefined;
+}
+
+/** The body parsed as JSON, or JSONDecodeError (the parser's SyntaxError as its cause). */
+export function parseJSON<T>(text: string, url: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    const position = errorPosition(text, error);
+    const where = position === undefined ? '' : ` at position ${position}`;
+    throw new JSONDecodeError(`the body of ${url} is not JSON${where}: ${error.message}`, {
+      cause: error,
+      text,
+      position,
+    });
+  }
+}
 
 export interface ConnectionInfo {
   /** process-wide connection number */
@@ -62,9 +114,9 @@ export class Response {
     return decoder.decode(this.#body);
   }
 
-  /** The body parsed as JSON; throws SyntaxError when it is not JSON. */
+  /** The body parsed as JSON; throws JSONDecodeError when it is not JSON. */
   json<T = unknown>(): T {
-    return JSON.parse(this.text()) as T;
+    return parseJSON<T>(this.text(), this.url);
   }
 
   /** Throws HTTPStatusError for 4xx and 5xx; returns this response otherwise. */

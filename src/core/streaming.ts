@@ -62,7 +62,8 @@ export class StreamState {
         return false;
       }
       case 'chunk':
-        this.chunks.push(reply.chunk);
+        // A chunk already on its way when the caller cancelled: nobody will read it.
+        if (!this.cancelled) this.chunks.push(reply.chunk);
         return false;
       case 'end':
         this.ended = true;
@@ -86,6 +87,8 @@ export class StreamState {
    * The next chunk, or null at the end of the body; throws the exchange's error. Call when `ready`.
    */
   take(): Uint8Array | null {
+    // After cancel() nothing more is read, even what had arrived before it, on both faces alike.
+    if (this.cancelled) return null;
     const chunk = this.chunks.shift();
     if (chunk) {
       this.#uncredited += chunk.byteLength;
@@ -104,11 +107,16 @@ export class StreamState {
     return null;
   }
 
-  /** Stops the exchange in the worker (when it is still running) and drops what was received. */
+  /**
+   * Drops what was received and not read, so that every read after it ends the body, and stops the
+   * exchange in the worker when it is still running. True when it stopped a running exchange (the
+   * async face then closes its channel entry).
+   */
   cancel(): boolean {
-    if (this.ended || this.error || this.cancelled) return false;
+    if (this.cancelled || this.finished) return false;
     this.cancelled = true;
     this.chunks.length = 0;
+    if (this.ended || this.error) return false;
     this.#post({ t: 'cancel', id: this.id });
     return true;
   }

@@ -64,17 +64,47 @@ export function isStreamBody(body: unknown): body is StreamBody | FileBody {
   return Symbol.asyncIterator in body || Symbol.iterator in body;
 }
 
-function part(name: string, value: MultipartValue): WirePart {
+const PART_TYPES =
+  'a string, number, boolean, Uint8Array, file(path) or { value: string | Uint8Array, filename?, type? }';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function part(name: string, value: unknown): WirePart {
   if (value instanceof FileBody)
     return { name, path: value.path, filename: value.filename ?? basename(value.path), type: value.type };
   if (value instanceof Uint8Array) return { name, data: exactBytes(value), filename: 'blob' };
-  if (isObject(value)) {
-    const data = typeof value.value === 'string' ? new TextEncoder().encode(value.value) : value.value;
-    return { name, data, filename: value.filename ?? 'blob', type: value.type };
-  }
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
     return { name, value: String(value) };
-  throw new InvalidArgumentError(`multipart field ${name}: unsupported value`);
+  // Anything else would reach the worker as a part without data (an array inside the array, a Date,
+  // a Map, { foo: 1 }) or as "[object Object]": refused here, before anything is sent.
+  if (isPlainObject(value)) {
+    const { value: content, filename, type } = value;
+    if (typeof content !== 'string' && !(content instanceof Uint8Array))
+      throw new InvalidArgumentError(
+        `multipart field ${name}: { value } must be a string or a Uint8Array (got ${describe(content)})`,
+      );
+    if (filename !== undefined && typeof filename !== 'string')
+      throw new InvalidArgumentError(`multipart field ${name}: filename must be a string`);
+    if (type !== undefined && typeof type !== 'string')
+      throw new InvalidArgumentError(`multipart field ${name}: type must be a string`);
+    const data = typeof content === 'string' ? new TextEncoder().encode(content) : exactBytes(content);
+    return { name, data, filename: filename ?? 'blob', type };
+  }
+  throw new InvalidArgumentError(`multipart field ${name}: ${describe(value)} is not ${PART_TYPES}`);
+}
+
+/** A value's kind for an error message, without its content. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+  const ctor = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor
+    ?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
 const basename = (path: string): string => path.split(/[\\/]/).pop() || 'file';
@@ -86,7 +116,7 @@ export function resolveUpload(body: unknown, multipart: Multipart | undefined): 
     const parts: WirePart[] = [];
     for (const [name, value] of Object.entries(multipart)) {
       if (value === undefined || value === null) continue;
-      for (const v of Array.isArray(value) ? value : [value]) parts.push(part(name, v as MultipartValue));
+      for (const v of Array.isArray(value) ? value : [value]) parts.push(part(name, v));
     }
     return { wire: { kind: 'multipart', parts }, source: undefined, replayable: true };
   }

@@ -13,11 +13,15 @@ import {
   RequestError,
 } from './errors.js';
 
-// HTTPStatusError never crosses: it is made in the caller's thread from a response.
-const { ONEPOOL_ERR_HTTP_STATUS: _madeByTheCaller, ...wireClasses } = errorClasses;
+// HTTPStatusError and JSONDecodeError never cross: they are made in the caller's thread from a response.
+const {
+  ONEPOOL_ERR_HTTP_STATUS: _madeByTheCaller,
+  ONEPOOL_ERR_JSON: _parsedByTheCaller,
+  ...wireClasses
+} = errorClasses;
 
 /** The codes of the classes that can cross the thread boundary. */
-export type WireErrorCode = Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS'>;
+export type WireErrorCode = Exclude<ErrorCode, 'ONEPOOL_ERR_HTTP_STATUS' | 'ONEPOOL_ERR_JSON'>;
 
 /** An error as plain, structured-clone-safe data. */
 export interface WireError {

@@ -115,7 +115,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
 
   bodyWriting(): void {
     const ms = this.req.writeTimeout;
-    if (ms <= 0 || this.#accounted) return;
+    if (!(ms > 0) || this.#accounted) return;
     if (this.#writeTimer) {
       this.#writeTimer.refresh();
       return;

@@ -6,9 +6,19 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createH2c, createSecureServer, constants as h2constants } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
+import { createServer as createTls } from 'node:tls';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
+const {
+  kind,
+  cert,
+  key,
+  maxConcurrentStreams,
+  ports = 1,
+  host,
+  idleCloseMs,
+  socketPath,
+} = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 // Exchanges in progress, counted from the request to the moment the handler ends its response
@@ -86,10 +96,20 @@ function route(req, res, body) {
           method: req.method,
           url: req.url,
           headers: req.headers,
+          // as they arrived: order and case
+          rawHeaders: req.rawHeaders,
           body: body.toString('utf8'),
           bodyLength: body.length,
           httpVersion: req.httpVersion,
         }),
+      );
+    case 'text':
+      // /text?body=TEXT&type=TYPE: TEXT as the body (a body that is not JSON, under any Content-Type)
+      return send(
+        res,
+        200,
+        { 'content-type': url.searchParams.get('type') ?? 'text/html' },
+        url.searchParams.get('body') ?? '',
       );
     case 'status': {
       const code = Number(parts[1]);
@@ -163,6 +183,9 @@ function route(req, res, body) {
       const cookie = url.searchParams.get('cookie');
       if (cookie) headers['set-cookie'] = cookie;
       const pad = Number(url.searchParams.get('pad') ?? 0);
+      // &mislabel=CODING: a Content-Encoding the (plain) body does not have
+      const mislabel = url.searchParams.get('mislabel');
+      if (mislabel) headers['content-encoding'] = mislabel;
       return send(res, Number(parts[1]), headers, pad ? `redirecting${'x'.repeat(pad)}` : 'redirecting');
     }
     case 'chain': {
@@ -179,7 +202,7 @@ function route(req, res, body) {
         'set',
       );
     case 'flaky': {
-      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      // /flaky/KEY?fail=N&status=503&after=1|date&mislabel=CODING: N failures with Retry-After, then 200
       const k = parts[1];
       const n = (attempts.get(k) ?? 0) + 1;
       attempts.set(k, n);
@@ -188,6 +211,9 @@ function route(req, res, body) {
         const headers = {};
         if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
         else if (after) headers['retry-after'] = after;
+        // &mislabel=CODING: a Content-Encoding the (plain) failure body does not have
+        const mislabel = url.searchParams.get('mislabel');
+        if (mislabel) headers['content-encoding'] = mislabel;
         return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
       }
       return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
@@ -233,6 +259,10 @@ function route(req, res, body) {
         return req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
       return send(res, 200, {}, `ok ${conn} after ${count - 1}`);
     }
+    case 'require-length':
+      // lighttpd's rule for request bodies on HTTP/2: without Content-Length, 411 Length Required.
+      if (req.headers['content-length'] === undefined) return send(res, 411, {}, 'length required');
+      return send(res, 200, {}, `received ${body.length} of ${req.headers['content-length']}`);
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
@@ -325,13 +355,16 @@ function handler(req, res) {
 
 const h2Settings = { maxConcurrentStreams: maxConcurrentStreams ?? 100 };
 const server =
-  kind === 'h2c'
-    ? createH2c({ settings: h2Settings }, handler)
-    : kind === 'h2'
-      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
-      : kind === 'https'
-        ? createHttps({ cert, key }, handler)
-        : createHttp({ keepAliveTimeout: 10_000 }, handler);
+  kind === 'h2-hangup'
+    ? // Picks h2 by ALPN, then closes before a byte of HTTP/2 (no SETTINGS).
+      createTls({ cert, key, ALPNProtocols: ['h2'] }, (socket) => socket.destroy())
+    : kind === 'h2c'
+      ? createH2c({ settings: h2Settings }, handler)
+      : kind === 'h2'
+        ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
+        : kind === 'https'
+          ? createHttps({ cert, key }, handler)
+          : createHttp({ keepAliveTimeout: 10_000 }, handler);
 
 function countConnection(socket) {
   socket.connId = ++nextConn;
@@ -387,8 +420,10 @@ for (let i = 1; i < ports; i++) {
   listening.push(extra);
 }
 const bound = [];
-for (const s of listening)
-  s.listen(0, host ?? '127.0.0.1', () => {
-    bound.push(s.address().port);
-    if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
-  });
+if (socketPath !== undefined) server.listen(socketPath, () => process.send({ port: 0, ports: [0] }));
+else
+  for (const s of listening)
+    s.listen(0, host ?? '127.0.0.1', () => {
+      bound.push(s.address().port);
+      if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
+    });
