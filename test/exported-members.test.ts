@@ -55,7 +55,9 @@ const PUBLIC = [
   'file',
   'http',
   'httpSync',
+  'loadCookieJar',
   'poolOptions',
+  'saveCookieJar',
 ];
 
 const INTERNAL = ['crashWorker', 'fromWire', 'toWire', 'workerHeapUsed', 'workerHeartbeat', 'workerRunning'];

@@ -132,6 +132,35 @@ function route(req, res, body) {
       res.writeHead(200, headers);
       return streamPattern(res, n);
     }
+    case 'range-bytes': {
+      // /range-bytes/N: N pattern bytes, honouring `Range: bytes=START-` (206; 416 past the end);
+      // ?ignore-range=1 answers 200 anyway; ?chunk=C&ms=T drips C bytes every T ms (a slow download)
+      const n = Number(parts[1]);
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const honour = range && url.searchParams.get('ignore-range') !== '1';
+      const start = honour ? Number(range[1]) : 0;
+      if (honour && start >= n) return send(res, 416, { 'content-range': `bytes */${n}` }, '');
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': n - start };
+      if (honour) headers['content-range'] = `bytes ${start}-${n - 1}/${n}`;
+      res.writeHead(honour ? 206 : 200, headers);
+      const body = pattern(n).subarray(start);
+      const chunk = Number(url.searchParams.get('chunk') ?? 0);
+      if (!chunk) return res.end(body);
+      let at = 0;
+      const drip = setInterval(
+        () => {
+          if (res.destroyed) return clearInterval(drip);
+          res.write(body.subarray(at, at + chunk));
+          at += chunk;
+          if (at >= body.length) {
+            clearInterval(drip);
+            res.end();
+          }
+        },
+        Number(url.searchParams.get('ms') ?? 100),
+      );
+      return;
+    }
     case 'trailers':
       res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
       res.write('part one, ');
