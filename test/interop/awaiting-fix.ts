@@ -16,13 +16,6 @@ export interface AwaitingFix {
 
 export const AWAITING_FIX: readonly AwaitingFix[] = [
   {
-    case: 'head-reuse',
-    protocol: 'h1',
-    defect:
-      'every HEAD closes its HTTP/1.1 connection: on lighttpd and apache2, http:// and https:// with ' +
-      'http2: false, both faces, the GET after a HEAD ran on connection id n+1, not n (a second connection opened)',
-  },
-  {
     case: '404-reuse',
     protocol: 'h1',
     targets: ['apache2'],
