@@ -47,6 +47,15 @@ export class KeyEntry extends KeyAccount implements Driver {
   #probing = false;
   /** the probe's socket when the server chose HTTP/1.1, handed to undici's first connect */
   #spare: Socket | undefined;
+  /**
+   * An HTTP/1.1 connection of this key went idle in this event-loop turn. undici hands such a
+   * connection to a new exchange only from the next check phase (it waits a turn for servers that
+   * close after promising keep-alive), so an exchange dispatched before then (the next request of a
+   * caller that answered at once, in the same poll phase) would open a second connection.
+   */
+  #freedThisTurn = false;
+  /** exchanges held until undici has taken the freed connection back */
+  #deferred: Parked[] = [];
 
   constructor(
     key: string,
@@ -66,7 +75,24 @@ export class KeyEntry extends KeyAccount implements Driver {
     else this.mode = 'probe';
   }
 
+  override idled(): void {
+    super.idled();
+    if (this.#freedThisTurn || this.mode === 'h2') return;
+    this.#freedThisTurn = true;
+    setImmediate(() => {
+      this.#freedThisTurn = false;
+    });
+  }
+
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
+    if (this.#freedThisTurn) {
+      // Scheduled now, so after undici's own resume of the freed connection (immediates run in order).
+      if (this.#deferred.push({ request, sink }) === 1)
+        setImmediate(() => {
+          for (const held of this.#deferred.splice(0)) this.dispatch(held.request, held.sink);
+        });
+      return;
+    }
     if (this.proxy && forwards(this.origin, this.proxy))
       return void this.#forwarder().dispatch(undiciOptions(request), new UndiciHandler(sink));
     if (this.mode === 'h1') this.#undici().dispatch(undiciOptions(request), new UndiciHandler(sink));
