@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
-// Three entries: the public face, onepool's test hooks (`onepool/internal`, a separate copy that
-// reaches the same worker through the thread's shared record), and the pool worker that the face
-// spawns at run time. The worker is
+// Four entries: the public face, onepool's test hooks (`onepool/internal`, a separate copy that
+// reaches the same worker through the thread's shared record), the pool worker that the face
+// spawns at run time, and the `onepool` command. The worker is
 // ESM only; the CJS build of the face resolves it relative to itself (tsup's shim turns
 // import.meta.url into the CJS file's URL), so both builds start the same worker file.
 export default defineConfig([
@@ -24,5 +24,16 @@ export default defineConfig([
     platform: 'node',
     sourcemap: true,
     splitting: false,
+  },
+  {
+    // The `onepool` command (package.json `bin`): ESM, with the library bundled in; it starts the
+    // same dist/pool-worker.js, which sits next to it.
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    sourcemap: true,
+    splitting: false,
+    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

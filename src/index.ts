@@ -20,6 +20,7 @@ export { Client } from './async/client.js';
 export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
+export { loadCookieJar, saveCookieJar } from './core/cookie-file.js';
 export type { CookiesOption } from './core/cookies.js';
 export {
   AbortedError,
@@ -34,6 +35,7 @@ export {
   InvalidRequestError,
   InvalidURLError,
   JSONDecodeError,
+  MockNotMatchedError,
   NotProcessedError,
   OnepoolError,
   PoolClosedError,
@@ -79,6 +81,11 @@ export {
   type MultipartValue,
   type StreamBody,
 } from './core/upload.js';
+export type { InterceptOptions, Matcher, MockInterceptor, MockScope } from './mock/interceptor.js';
+export { createMockPool, type MockHandler, MockPool, type MockPoolOptions } from './mock/mock-pool.js';
+export type { MockReply, MockResult } from './mock/mock-reply.js';
+export type { MockRequest } from './mock/mock-request.js';
+export { createRecordingPool, type RecordingPoolOptions, type RecordMode } from './mock/recording-pool.js';
 export { configurePool, createPool, Pool, type PoolView, poolOptions } from './pools.js';
 export { SyncClient } from './sync/client.js';
 export { SyncStreamingResponse } from './sync/streaming.js';

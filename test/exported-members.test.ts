@@ -23,6 +23,8 @@ const PUBLIC = [
   'InvalidRequestError',
   'InvalidURLError',
   'JSONDecodeError',
+  'MockNotMatchedError',
+  'MockPool',
   'NotProcessedError',
   'OnepoolError',
   'Pool',
@@ -45,12 +47,16 @@ const PUBLIC = [
   'TotalTimeoutError',
   'WorkerCrashedError',
   'configurePool',
+  'createMockPool',
   'createPool',
+  'createRecordingPool',
   'describeStats',
   'file',
   'http',
   'httpSync',
+  'loadCookieJar',
   'poolOptions',
+  'saveCookieJar',
 ];
 
 const INTERNAL = ['crashWorker', 'fromWire', 'toWire', 'workerHeapUsed', 'workerHeartbeat', 'workerRunning'];

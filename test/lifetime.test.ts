@@ -13,22 +13,20 @@ before(async () => {
 });
 after(() => server.close());
 
-test('a script that only uses httpSync exits within 250 ms of its last line', async () => {
+test('a script that only uses httpSync exits at its last line: no idle connection or port holds it', async () => {
   const source = `
     import { httpSync } from 'onepool';
     for (let i = 0; i < 5; i++) httpSync.get(process.env.URL);
     console.log('DONE', performance.timeOrigin + performance.now());
   `;
-  // The exit delay is the process's own teardown; on a shared 2-core machine one run can be slowed
-  // by a neighbour, so the best of three runs is compared (a process kept alive would fail all three).
-  const delays: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const run = await runScript(source, { env: { URL: server.url('/echo') } });
-    assert.equal(run.code, 0, run.stderr);
-    delays.push(run.exitedAt - markerTime(run.stdout, 'DONE'));
-    if (delays.at(-1)! < 250) break;
-  }
-  assert.ok(Math.min(...delays) < 250, `exit delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
+  // An idle keep-alive connection or a ref'd port would hold the process for the pool's keep-alive
+  // timeout (4 s) or for good; the delay is then the process's own teardown, whose length is the
+  // machine's (bench/ measures it), so the bound is half the keep-alive timeout, not a speed.
+  const run = await runScript(source, { env: { URL: server.url('/echo') } });
+  assert.equal(run.code, 0, run.stderr);
+  const delay = run.exitedAt - markerTime(run.stdout, 'DONE');
+  console.log(`# exit delay after the last line: ${delay.toFixed(0)} ms`);
+  assert.ok(delay < 2_000, `exit delay ${delay.toFixed(0)} ms: something held the process`);
 });
 
 test('a pending async request keeps the process alive until it settles (no await, CommonJS)', async () => {

@@ -33,13 +33,17 @@ import { type AnyFace, FACES, type FaceKind } from './helpers/face-kinds.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 let server: TestServer;
+/** The same server's routes on a Unix socket, for the `socketPath` option's valid value. */
+let unixServer: TestServer;
+const unixSocket = join(mkdtempSync(join(tmpdir(), 'onepool-strict-unix-')), 'echo.sock');
 const pools: Pool[] = [];
 before(async () => {
   server = await startServer('http');
+  unixServer = await startServer('http', { socketPath: unixSocket });
 });
 after(async () => {
   for (const pool of pools) await pool.close();
-  await server.close();
+  await Promise.all([server.close(), unixServer.close()]);
 });
 
 /** What a call threw (synchronously or as a rejection), or a failure if it did not throw. */
@@ -73,9 +77,9 @@ const cases: Case[] = [
   { name: 'timout', run: get({ timout: 5 }), message: "unknown option 'timout' — did you mean 'timeout'?" },
   { name: 'retries', run: get({ retries: 3 }), message: "unknown option 'retries' — did you mean 'retry'?" },
   {
-    name: 'socketPath (far off: the valid keys are listed)',
-    run: get({ socketPath: '/tmp/onepool.sock' }),
-    message: `unknown option 'socketPath' — valid keys: ${list(requestKeys)}`,
+    name: 'dispatcher (far off: the valid keys are listed)',
+    run: get({ dispatcher: {} }),
+    message: `unknown option 'dispatcher' — valid keys: ${list(requestKeys)}`,
   },
   {
     // write is 4 edits from read: too far to guess, so the three valid keys are listed.
@@ -328,6 +332,10 @@ for (const kind of FACES) {
         },
         http2: false,
         localAddress: '127.0.0.1',
+        socketPath: unixSocket,
+        resolve: { 'mapped.onepool.test': '127.0.0.1' },
+        autoSelectFamily: true,
+        autoSelectFamilyAttemptTimeout: 250,
         proxy: false,
         trustEnv: true,
       };

@@ -6,14 +6,18 @@ import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
+import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { abortedError, totalTimeoutError } from '../core/wire.js';
-import { nextId } from '../pool-worker/handle.js';
+import { answerAsync, mockChannel } from '../mock/mock-exchange.js';
+import { type MockPool, mockPoolFor } from '../mock/mock-pool.js';
+import { type Listener, nextId } from '../pool-worker/handle.js';
 import { settingsToSend } from '../pools.js';
 import { closeAsync, notifyAsync, openAsync } from './channel.js';
 import { StreamingResponse, type Wake } from './streaming.js';
 
 const ASYNC: ExchangeChannel = { mode: 'async', notify: (message) => notifyAsync(message) };
+const MOCK = mockChannel('async');
 
 /**
  * Runs one exchange; resolves with its result, or with `stream` at its head as a StreamingResponse.
@@ -26,16 +30,18 @@ export function exchangeAsync(
   deadline = Number.POSITIVE_INFINITY,
   signal?: AbortSignal,
 ): Promise<ExchangeResult | StreamingResponse> {
-  const exchange = new Exchange(nextId(), request, stream, ASYNC);
+  const mock = mockPoolFor(request.pool);
+  const exchange = new Exchange(nextId(), request, stream, mock ? MOCK : ASYNC);
   return new Promise((resolve, reject) => {
     const wake: Wake = { resolve: undefined };
     let settled = false;
+    let abandoned = false;
     let release = () => {};
     const update = () => {
       if (!settled && exchange.ready) {
         settled = true;
         const body = exchange.body;
-        if (stream && body && !body.error) resolve(new StreamingResponse(body, wake, () => release()));
+        if (stream && body?.head) resolve(new StreamingResponse(body, wake, () => release()));
         else {
           try {
             resolve(exchange.result());
@@ -50,22 +56,44 @@ export function exchangeAsync(
       wake.resolve = undefined;
       w?.();
     };
-    openAsync((handle) => exchange.open(settingsToSend(handle, 'async', request.pool)), {
-      message: (reply) => {
+    const listener = {
+      message: (reply: FromWorker) => {
+        if (abandoned) return;
         exchange.accept(reply);
         update();
       },
-      fail: (error) => {
+      fail: (error: OnepoolError) => {
         exchange.fail(error);
         update();
       },
-    });
+    };
+    if (mock) answerMock(exchange, mock, deadline, signal, listener);
+    else openAsync((handle) => exchange.open(settingsToSend(handle, 'async', request.pool)), listener);
     if (settled || (!Number.isFinite(deadline) && !signal)) return;
     release = bound(deadline, signal, request, (error) => {
+      abandoned = true;
       if (exchange.abort(error)) closeAsync(exchange.id);
       update();
     });
   });
+}
+
+/** A mock pool answers in this thread; a pass-through runs on the real pool within the same bounds. */
+function answerMock(
+  exchange: Exchange,
+  mock: MockPool,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  listener: Listener,
+): void {
+  const network = (real: PreparedRequest) =>
+    exchangeAsync(real, false, deadline, signal) as Promise<ExchangeResult>;
+  answerAsync(exchange, mock, network).then(
+    (replies) => {
+      for (const reply of replies) listener.message(reply);
+    },
+    (error: OnepoolError) => listener.fail(error),
+  );
 }
 
 /** Arms the deadline and the abort signal of one exchange; returns their release. */

@@ -55,12 +55,21 @@ export function isJar(value: unknown): value is CookieJar {
   );
 }
 
+/** tough-cookie, loaded on first use. */
+export function toughCookieModule(): typeof ToughCookie {
+  toughCookie ??= loadToughCookie();
+  return toughCookie;
+}
+
+/** An empty jar with the store onepool's policy needs: a synchronous one. */
+export function newJar(): CookieJar {
+  const { CookieJar: Jar, MemoryCookieStore } = toughCookieModule();
+  return new Jar(new MemoryCookieStore());
+}
+
 export function resolveJar(option: CookiesOption | undefined): CookieJar | null {
   if (option === undefined || option === false) return null;
-  if (option === true) {
-    toughCookie ??= loadToughCookie();
-    return new toughCookie.CookieJar(new toughCookie.MemoryCookieStore());
-  }
+  if (option === true) return newJar();
   if (isJar(option)) return option;
   throw new InvalidArgumentError('cookies must be true, false or a tough-cookie CookieJar');
 }

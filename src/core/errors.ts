@@ -4,7 +4,7 @@
  * ```
  * OnepoolError                         ONEPOOL_ERR
  * ├── RequestError                     the exchange failed; `request` says which one
- * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable)
+ * │   ├── ConnectError                 ONEPOOL_ERR_CONNECT            no connection (refused, DNS, unreachable, closed before HTTP/2 SETTINGS)
  * │   │   └── ProxyError               ONEPOOL_ERR_PROXY              the proxy refused: CONNECT not 2xx (`status`), 407, SOCKS5 failure
  * │   ├── ConnectionClosedError        ONEPOOL_ERR_CONNECTION_CLOSED  the peer closed or reset mid-exchange
  * │   │   ├── StaleConnectionError     ONEPOOL_ERR_STALE_CONNECTION   a reused connection closed before a complete response head;
@@ -21,7 +21,8 @@
  * │   │   ├── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
  * │   │   ├── TotalTimeoutError        ONEPOOL_ERR_TOTAL_TIMEOUT      the whole call (every hop and retry) passed timeout.total
  * │   │   └── PoolTimeoutError         ONEPOOL_ERR_POOL_TIMEOUT       no connection slot under maxConnections within poolTimeout
- * │   └── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
+ * │   ├── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
+ * │   └── MockNotMatchedError          ONEPOOL_ERR_MOCK_NOT_MATCHED   a mock pool had no answer for the request (nothing was sent)
  * ├── InvalidRequestError              nothing was sent
  * │   ├── InvalidURLError              ONEPOOL_ERR_INVALID_URL
  * │   ├── InvalidHeaderError           ONEPOOL_ERR_INVALID_HEADER     CR, LF or NUL in a header, a bad name, conflicting framing
@@ -74,6 +75,7 @@ type TimeoutErrorCode =
   | TotalTimeoutErrorCode
   | PoolTimeoutErrorCode;
 type WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
+type MockNotMatchedErrorCode = 'ONEPOOL_ERR_MOCK_NOT_MATCHED';
 type RequestErrorCode =
   | 'ONEPOOL_ERR_REQUEST'
   | ConnectErrorCode
@@ -83,7 +85,8 @@ type RequestErrorCode =
   | RedirectErrorCode
   | AbortedErrorCode
   | TimeoutErrorCode
-  | WorkerCrashedErrorCode;
+  | WorkerCrashedErrorCode
+  | MockNotMatchedErrorCode;
 type InvalidURLErrorCode = 'ONEPOOL_ERR_INVALID_URL';
 type InvalidHeaderErrorCode = 'ONEPOOL_ERR_INVALID_HEADER';
 type InvalidArgumentErrorCode = 'ONEPOOL_ERR_INVALID_ARGUMENT';
@@ -328,6 +331,16 @@ export class WorkerCrashedError extends RequestError {
   declare readonly code: WorkerCrashedErrorCode;
 }
 named(WorkerCrashedError, 'WorkerCrashedError');
+/**
+ * A mock pool (createMockPool, or a recording pool replaying) had no interceptor, handler or recorded
+ * exchange for the request, and its origin is not passed through: nothing reached the network. The
+ * message lists the closest interceptors and what differed.
+ */
+export class MockNotMatchedError extends RequestError {
+  static override readonly code: MockNotMatchedErrorCode = 'ONEPOOL_ERR_MOCK_NOT_MATCHED';
+  declare readonly code: MockNotMatchedErrorCode;
+}
+named(MockNotMatchedError, 'MockNotMatchedError');
 
 /** The request was refused before anything was sent: fix the call, do not retry it. */
 export class InvalidRequestError extends OnepoolError {
@@ -439,6 +452,7 @@ export const errorClasses = {
   ONEPOOL_ERR_TOTAL_TIMEOUT: TotalTimeoutError,
   ONEPOOL_ERR_POOL_TIMEOUT: PoolTimeoutError,
   ONEPOOL_ERR_WORKER_CRASHED: WorkerCrashedError,
+  ONEPOOL_ERR_MOCK_NOT_MATCHED: MockNotMatchedError,
   ONEPOOL_ERR_INVALID_REQUEST: InvalidRequestError,
   ONEPOOL_ERR_INVALID_URL: InvalidURLError,
   ONEPOOL_ERR_INVALID_HEADER: InvalidHeaderError,

@@ -6,6 +6,11 @@
  * Each level is written `{ ... } satisfies Record<Keys<T>, true>` (ky's kyOptionKeys pattern), so an
  * option added to a type without its key here, or a key here that no type has, does not compile.
  */
+
+import type { InterceptOptions } from '../mock/interceptor.js';
+import type { MockPoolOptions } from '../mock/mock-pool.js';
+import type { MockReply } from '../mock/mock-reply.js';
+import type { RecordingPoolOptions } from '../mock/recording-pool.js';
 import type { AllOptions, AllRequest } from './all.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
@@ -51,6 +56,10 @@ export const requestKeys = keyLevel({
   tls: true,
   http2: true,
   localAddress: true,
+  socketPath: true,
+  resolve: true,
+  autoSelectFamily: true,
+  autoSelectFamilyAttemptTimeout: true,
   proxy: true,
   trustEnv: true,
 } satisfies Record<Keys<RequestOptions>, true>);
@@ -142,6 +151,36 @@ export const partKeys = keyLevel({
   filename: true,
   type: true,
 } satisfies Record<Keys<Extract<MultipartValue, { value: unknown }>>, true>);
+
+export const mockPoolKeys = keyLevel({
+  pool: true,
+} satisfies Record<Keys<MockPoolOptions>, true>);
+
+export const recordingKeys = keyLevel({
+  path: true,
+  mode: true,
+  pool: true,
+  redact: true,
+} satisfies Record<Keys<RecordingPoolOptions>, true>);
+
+export const interceptKeys = keyLevel({
+  method: true,
+  origin: true,
+  path: true,
+  query: true,
+  headers: true,
+  body: true,
+} satisfies Record<Keys<InterceptOptions>, true>);
+
+export const mockReplyKeys = keyLevel({
+  status: true,
+  statusText: true,
+  headers: true,
+  body: true,
+  json: true,
+  trailers: true,
+  delay: true,
+} satisfies Record<Keys<MockReply>, true>);
 
 /**
  * An option bag: a plain object. Class instances (URLSearchParams, CookieJar, AbortSignal, Headers,

@@ -155,6 +155,11 @@ export interface PreparedRequest {
   proxy: ProxyOption | undefined;
   /** 0 for the process-wide pool, else a private pool's id */
   pool: number;
+  /**
+   * The call follows redirects (maxRedirects > 0): a redirect's body is never part of its result,
+   * so the worker drops it undecoded (a mislabelled Content-Encoding on a 302 cannot fail the chain).
+   */
+  dropRedirectBodies: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -487,6 +492,17 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
   const timeouts = resolveTimeouts(opts.timeout);
   checkProxyOption(opts.proxy);
+  const transport = resolveTransport(opts);
+  if (opts.proxy !== undefined && opts.proxy !== false) {
+    if (transport.config?.socketPath !== undefined)
+      throw new InvalidArgumentError(
+        'socketPath and proxy cannot be combined: a socket path replaces the network the proxy is reached over',
+      );
+    if (transport.config?.resolve !== undefined)
+      throw new InvalidArgumentError(
+        'resolve and proxy cannot be combined: through a proxy, the proxy resolves the target, not onepool',
+      );
+  }
   return {
     method: upper,
     url,
@@ -499,11 +515,13 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
     throwHttpErrors: opts.throwHttpErrors === true,
-    transport: resolveTransport(opts),
+    transport,
     pool: opts.pool?.id ?? 0,
     decompress,
     maxResponseSize,
     proxy: opts.proxy,
+    // Validated with the rest of the policy's options (policy.ts); only its being 0 matters here.
+    dropRedirectBodies: opts.maxRedirects !== 0,
   };
 }
 

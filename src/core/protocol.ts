@@ -24,8 +24,12 @@ import type { PoolStats } from './stats.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
-/** Bumped whenever a message changes shape: copies of onepool share a worker only when it matches. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped whenever a message changes shape: copies of onepool share a worker only when it matches.
+ * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
+ * WireRequest.dropRedirectBody.
+ */
+export const PROTOCOL_VERSION = 3;
 
 /** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
 export const Control = {
@@ -73,6 +77,11 @@ export interface WireRequest {
    * its first exchange); the worker applies them before this exchange, unless it has newer ones.
    */
   poolSettings?: WirePoolSettings;
+  /**
+   * The caller follows redirects: the body of a 301/302/303/307/308 with a Location is read off the
+   * connection and dropped, never decoded (it answers with an empty body).
+   */
+  dropRedirectBody?: boolean;
   /** answer with head / chunk / end instead of one `response` */
   stream?: boolean;
   /** a body the worker produces or pulls itself (`body` is null then) */

@@ -11,7 +11,19 @@ import type { Response } from './response.js';
 
 export const DEFAULT_MAX_REDIRECTS = 20;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Whether a response's body is one its call drops unread: a redirect it follows (`follows`: its
+ * maxRedirects is above 0). Such a body is read off the connection (so the connection stays usable)
+ * but neither decoded nor delivered, so a 302 whose body is not what its Content-Encoding says cannot
+ * fail the chain. Asked by the worker (decode.ts) and by mock pools, which must answer alike.
+ */
+export function dropsRedirectBody(follows: boolean, status: number, headers: readonly string[]): boolean {
+  if (!follows || !REDIRECTS.has(status)) return false;
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === 'location') return true;
+  return false;
+}
 const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
 const BODY_HEADERS = new Set(['content-length', 'content-type', 'content-encoding', 'content-language']);
 

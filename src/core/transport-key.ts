@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
+import { hostnameProblem } from './hostname.js';
 import type { ProxyOption, WireProxy } from './proxy.js';
 
 /** A PEM-encoded certificate or key, as text or bytes. */
@@ -49,6 +50,33 @@ export interface TransportOptions {
   /** Local interface address to connect from. */
   localAddress?: string;
   /**
+   * A Unix domain socket to connect to instead of the URL's host and port (the URL still gives the
+   * Host header, the scheme and the path), e.g. `/var/run/docker.sock`. Every hop of a redirect
+   * chain goes to this socket. Cannot be combined with a `proxy` (a proxy is reached over the network,
+   * which a socket path replaces); proxies from the environment are not applied.
+   */
+  socketPath?: string;
+  /**
+   * Addresses to connect to for host names, instead of asking DNS (as curl's `--resolve`, for every
+   * port): `{ 'api.internal': ['::1', '127.0.0.1'] }`. The URL's name is still the Host header, the
+   * TLS server name and the name the certificate is verified against. Several addresses are tried
+   * as DNS answers are (see `autoSelectFamily`). Cannot be combined with a `proxy` (the proxy, not
+   * this process, resolves the target); proxies from the environment are not applied to a mapped name.
+   */
+  resolve?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * Happy eyeballs (RFC 8305), Node's `autoSelectFamily`: a name with several addresses (IPv6 and
+   * IPv4) is connected by trying them in turn, starting the next when one fails or has not connected
+   * within `autoSelectFamilyAttemptTimeout`; the first to connect wins. `false`: only the first address
+   * is tried. Default: Node's (true since Node 20, see `net.getDefaultAutoSelectFamily()`).
+   */
+  autoSelectFamily?: boolean;
+  /**
+   * ms an address gets to connect before the next one is tried as well (happy eyeballs' attempt
+   * delay); an integer >= 10. Default: Node's, 250 (`net.getDefaultAutoSelectFamilyAttemptTimeout()`).
+   */
+  autoSelectFamilyAttemptTimeout?: number;
+  /**
    * The proxy: a URL (`http:`, `https:`, `socks5:`, `socks5h:`, with optional credentials) or
    * `{ url, tls }`; `false` for none; absent to follow HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY,
    * read at each request. Resolved per exchange (wire.ts), keyed by poolKey. See README, "Proxies".
@@ -75,6 +103,13 @@ export const transportRegistry: { readonly [K in keyof Required<TransportOptions
   tls: 'splits-pool',
   http2: 'splits-pool',
   localAddress: 'splits-pool',
+  socketPath: 'splits-pool',
+  resolve: 'splits-pool',
+  // These two only change how a connection is opened, not what it is. They split the pool anyway:
+  // a key's connector is built once, from its first request, so a setting that did not split would
+  // be silently replaced by whichever value came first.
+  autoSelectFamily: 'splits-pool',
+  autoSelectFamilyAttemptTimeout: 'splits-pool',
   proxy: 'splits-pool',
 };
 
@@ -94,6 +129,11 @@ export interface TransportConfig {
   tls: WireTLS;
   http2: boolean | 'prior-knowledge';
   localAddress?: string;
+  socketPath?: string;
+  /** host name (lower case) → addresses, in the order given */
+  resolve?: Record<string, string[]>;
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
 }
 
 export interface ResolvedTransport {
@@ -131,6 +171,42 @@ export function pemText(pem: unknown, what: string): string {
 }
 
 const TLS_VERSIONS = new Set(['TLSv1.2', 'TLSv1.3']);
+const resolveCache = new WeakMap<object, { id: string; map: Record<string, string[]> }>();
+
+/** The `resolve` map, checked and made canonical (names in lower case without a trailing dot, sorted). */
+function resolveMap(
+  option: TransportOptions['resolve'],
+): { id: string; map: Record<string, string[]> } | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option !== 'object' || option === null || Array.isArray(option))
+    throw new InvalidArgumentError(
+      "resolve must be an object of host names to addresses: { 'name': ['::1'] }",
+    );
+  const hit = resolveCache.get(option);
+  if (hit) return hit;
+  // Without a prototype: a host named `constructor` or `__proto__` is a name like any other.
+  const map: Record<string, string[]> = Object.create(null);
+  for (const name of Object.keys(option).sort()) {
+    const value = option[name];
+    const list = typeof value === 'string' ? [value] : value;
+    const host = name.toLowerCase().replace(/\.$/, '');
+    if (isIP(host) !== 0 || host.startsWith('[') || hostnameProblem(host) !== undefined)
+      throw new InvalidArgumentError(`resolve: ${JSON.stringify(name)} is not a host name`);
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((a) => typeof a === 'string' && isIP(a) !== 0)
+    )
+      throw new InvalidArgumentError(
+        `resolve[${JSON.stringify(name)}] must be an IP address or a non-empty list of them`,
+      );
+    map[host] = [...list];
+  }
+  const id = createHash('sha256').update(JSON.stringify(map)).digest('hex').slice(0, 16);
+  const resolved = { id, map };
+  resolveCache.set(option, resolved);
+  return resolved;
+}
 
 function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
   if (tls === undefined) return { id: '', tls: DEFAULT_TLS };
@@ -177,13 +253,37 @@ export function resolveTransport(opts: TransportOptions): ResolvedTransport {
   const local = opts.localAddress;
   if (local !== undefined && isIP(local) === 0)
     throw new InvalidArgumentError('localAddress must be an IP address');
-  if (tls.id === '' && http2 === true && local === undefined) return DEFAULT;
-  const parts = [tls.id && `tls=${tls.id}`, http2 !== true && `h2=${http2}`, local && `local=${local}`];
+  const socketPath = opts.socketPath;
+  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === ''))
+    throw new InvalidArgumentError('socketPath must be a non-empty string (the path of a Unix socket)');
+  const resolve = resolveMap(opts.resolve);
+  const family = opts.autoSelectFamily;
+  if (family !== undefined && typeof family !== 'boolean')
+    throw new InvalidArgumentError('autoSelectFamily must be true or false');
+  const delay = opts.autoSelectFamilyAttemptTimeout;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 10))
+    throw new InvalidArgumentError('autoSelectFamilyAttemptTimeout must be an integer number of ms >= 10');
+  const plain = local === undefined && socketPath === undefined && resolve === undefined;
+  if (tls.id === '' && http2 === true && plain && family === undefined && delay === undefined) return DEFAULT;
+  const parts = [
+    tls.id && `tls=${tls.id}`,
+    http2 !== true && `h2=${http2}`,
+    local && `local=${local}`,
+    resolve && `resolve=${resolve.id}`,
+    family !== undefined && `af=${family}`,
+    delay !== undefined && `afdelay=${delay}`,
+    // Quoted and last: a path is the caller's text, and may hold a ',' or an '=' of its own.
+    socketPath !== undefined && `unix=${JSON.stringify(socketPath)}`,
+  ];
   const id = parts.filter(Boolean).join(',');
   let resolved = resolvedCache.get(id);
   if (!resolved) {
     const config: TransportConfig = { tls: tls.tls, http2 };
     if (local !== undefined) config.localAddress = local;
+    if (socketPath !== undefined) config.socketPath = socketPath;
+    if (resolve !== undefined) config.resolve = resolve.map;
+    if (family !== undefined) config.autoSelectFamily = family;
+    if (delay !== undefined) config.autoSelectFamilyAttemptTimeout = delay;
     resolved = { id, config };
     // Bounded: distinct configurations are few in practice; the bound only stops pathological growth.
     if (resolvedCache.size > 1000) resolvedCache.clear();

@@ -26,8 +26,14 @@ import { fromWire } from './wire-error.js';
  */
 export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
   const body = req.body;
-  // Per exchange, not per call: a redirect to another origin or scheme gets its own route.
-  const proxy = proxyFor(req.proxy, req.url);
+  // Per exchange, not per call: a redirect to another origin or scheme gets its own route. A Unix
+  // socket, or a name given its addresses by `resolve`, is connected directly: the environment's
+  // proxies do not apply to it.
+  const config = req.transport.config;
+  const direct =
+    config?.socketPath !== undefined ||
+    (config?.resolve !== undefined && Object.hasOwn(config.resolve, req.url.hostname));
+  const proxy = direct ? undefined : proxyFor(req.proxy, req.url);
   // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
   if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
     throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
@@ -53,6 +59,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
   };
   // Only set when used, so the buffered path's message stays as small as before.
   if (stream) message.req.stream = true;
+  if (req.dropRedirectBodies) message.req.dropRedirectBody = true;
   if (req.upload) message.req.upload = req.upload.wire;
   if (req.onUploadProgress) message.req.uploadProgress = true;
   if (proxy !== undefined) message.req.proxy = proxy;

@@ -4,7 +4,8 @@
  * whether the key runs on HTTP/2 or on undici's HTTP/1.1 (which opens its own later connections
  * through the same settings, see route.ts).
  */
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { TransportConfig, WireTLS } from '../core/transport-key.js';
 
@@ -13,12 +14,56 @@ export const SOCKET_CONNECT_TIMEOUT = 60_000;
 
 const DEFAULT_TLS: WireTLS = { rejectUnauthorized: true };
 
+/**
+ * A dns.lookup that answers the names of `resolve` from the map and asks DNS for the others. With
+ * `all` (what net.connect asks when autoSelectFamily is on) every mapped address, in the given order,
+ * is an attempt of happy eyeballs; without it, the first one (of the requested family) is used.
+ */
+function mappedLookup(map: Record<string, string[]>): LookupFunction {
+  return (hostname, options: LookupOptions, callback) => {
+    const name = hostname.toLowerCase().replace(/\.$/, '');
+    if (!Object.hasOwn(map, name)) return dnsLookup(hostname, options, callback as never);
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+    const addresses: LookupAddress[] = map[name]!.map((address) => ({ address, family: isIP(address) }));
+    const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+    if (wanted.length === 0) {
+      const error = Object.assign(new Error(`resolve: no IPv${family} address for ${hostname}`), {
+        code: 'ENOTFOUND',
+        hostname,
+      });
+      return callback(error, options.all ? [] : '', 0);
+    }
+    if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, wanted);
+    callback(null, wanted[0]!.address, wanted[0]!.family);
+  };
+}
+
+const lookups = new WeakMap<Record<string, string[]>, LookupFunction>();
+
+/** How net.connect and tls.connect reach the key's peer: local address, socket path, addresses, happy eyeballs. */
+function connectOptions(transport: TransportConfig | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!transport) return out;
+  if (transport.localAddress) out.localAddress = transport.localAddress;
+  // net.connect and tls.connect take `path` over host and port; undici's connector passes it on too.
+  if (transport.socketPath !== undefined) out.path = transport.socketPath;
+  if (transport.resolve !== undefined) {
+    let lookup = lookups.get(transport.resolve);
+    if (!lookup) {
+      lookup = mappedLookup(transport.resolve);
+      lookups.set(transport.resolve, lookup);
+    }
+    out.lookup = lookup;
+  }
+  if (transport.autoSelectFamily !== undefined) out.autoSelectFamily = transport.autoSelectFamily;
+  if (transport.autoSelectFamilyAttemptTimeout !== undefined)
+    out.autoSelectFamilyAttemptTimeout = transport.autoSelectFamilyAttemptTimeout;
+  return out;
+}
+
 /** The tls.connect options of a key, as undici's connector and our own connects both use them. */
 export function tlsOptions(transport: TransportConfig | undefined): Record<string, unknown> {
-  const tls = transport?.tls ?? DEFAULT_TLS;
-  const out: Record<string, unknown> = { ...tls };
-  if (transport?.localAddress) out.localAddress = transport.localAddress;
-  return out;
+  return { ...(transport?.tls ?? DEFAULT_TLS), ...connectOptions(transport) };
 }
 
 const bare = (hostname: string): string => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
@@ -55,11 +100,7 @@ export function openSocket(
     tlsSocket.once('secureConnect', () => finish(null, tlsSocket));
     socket = tlsSocket;
   } else {
-    socket = netConnect({
-      host,
-      port: Number(origin.port) || 80,
-      ...(transport?.localAddress ? { localAddress: transport.localAddress } : {}),
-    });
+    socket = netConnect({ host, port: Number(origin.port) || 80, ...connectOptions(transport) } as never);
     socket.once('connect', () => finish(null, socket));
   }
   socket.setNoDelay(true);

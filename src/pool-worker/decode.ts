@@ -9,6 +9,7 @@
  */
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { contentCodings } from '../core/content-coding.js';
 import type { WireError } from '../core/wire-error.js';
 
 export interface BodyDecoder {
@@ -24,6 +25,11 @@ export interface DecodeOptions {
   decompress: boolean;
   /** bytes; 0 disables */
   maxResponseSize: number;
+}
+
+/** The decoder of a dropped body: bytes counted against maxResponseSize (they still cross the wire), nothing delivered. */
+export function droppingDecoder(maxResponseSize: number, fail: (error: WireError) => void): BodyDecoder {
+  return bodyDecoder([], { decompress: false, maxResponseSize }, () => {}, fail);
 }
 
 // zlib's default (strict) flushing: a compressed stream that ends early while the framing said the
@@ -42,19 +48,8 @@ const makers: Record<string, (first: Buffer | undefined) => Transform> = {
   br: () => zlib.createBrotliDecompress(),
 };
 
-/** The codings to undo, outermost first; null when the body must pass through as it is. */
-function codings(headers: readonly string[]): string[] | null {
-  const list: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() !== 'content-encoding') continue;
-    for (const part of headers[i + 1]!.split(',')) {
-      const name = part.trim().toLowerCase();
-      if (name && name !== 'identity') list.push(name);
-    }
-  }
-  if (list.length === 0 || !list.every((name) => name in makers)) return null;
-  return list.reverse();
-}
+const codings = (headers: readonly string[]): string[] | null =>
+  contentCodings(headers, (name) => name in makers);
 
 const tooMany = (list: readonly string[]): WireError => ({
   code: 'ONEPOOL_ERR_RESPONSE',

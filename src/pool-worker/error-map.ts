@@ -33,6 +33,24 @@ const TLS_CODES = new Set([
   'ECONNRESET_TLS',
 ]);
 
+/**
+ * Whether a response that llhttp refused starts with an HTTP/2 frame: SETTINGS or GOAWAY on stream 0,
+ * which an h2c-only server sends first to an HTTP/1.1 request (its connection preface). undici keeps
+ * the bytes from the parse error on as a string (`data`); a frame header's bytes are below 0x80, so
+ * they survive its UTF-8 decoding.
+ */
+function startsWithHttp2Frame(error: NodeJS.ErrnoException): boolean {
+  const data = (error as { data?: unknown }).data;
+  if (typeof data !== 'string' || data.length < 9) return false;
+  const type = data.charCodeAt(3);
+  const onStreamZero =
+    data.charCodeAt(5) === 0 &&
+    data.charCodeAt(6) === 0 &&
+    data.charCodeAt(7) === 0 &&
+    data.charCodeAt(8) === 0;
+  return (type === 0x04 || type === 0x07) && onStreamZero;
+}
+
 const rules: Rule[] = [
   [is('UND_ERR_CONNECT_TIMEOUT'), 'ONEPOOL_ERR_CONNECT_TIMEOUT', 'connect timeout'],
   [is('UND_ERR_HEADERS_TIMEOUT'), 'ONEPOOL_ERR_READ_TIMEOUT', 'read timeout: no response headers in time'],
@@ -57,6 +75,11 @@ const rules: Rule[] = [
       'EADDRNOTAVAIL',
     ),
     'ONEPOOL_ERR_CONNECT',
+  ],
+  [
+    (_code, e) => e.name === 'HTTPParserError' && startsWithHttp2Frame(e),
+    'ONEPOOL_ERR_RESPONSE',
+    "the server answered an HTTP/1.1 request with HTTP/2 framing: it speaks only HTTP/2 (h2c) here; use http2: 'prior-knowledge'",
   ],
   // llhttp's parse errors; undici leaves `code` unset for some of them.
   [(_code, e) => e.name === 'HTTPParserError', 'ONEPOOL_ERR_RESPONSE', undefined],

@@ -8,9 +8,10 @@
  */
 import { joinExact } from '../core/bytes.js';
 import type { WireRequest } from '../core/protocol.js';
+import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 import { connectionInfo } from './accounting.js';
-import { type BodyDecoder, bodyDecoder } from './decode.js';
+import { type BodyDecoder, bodyDecoder, droppingDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
@@ -50,12 +51,10 @@ class Exchange extends BaseExchange {
     if (!this.headStarted(status)) return;
     this.#statusText = statusText;
     this.#headers = headers;
-    this.#decoder = bodyDecoder(
-      headers,
-      this.req,
-      (chunk) => this.#collect(chunk),
-      (e) => this.fail(e),
-    );
+    const fail = (e: WireError) => this.fail(e);
+    this.#decoder = dropsRedirectBody(this.req.dropRedirectBody === true, status, headers)
+      ? droppingDecoder(this.req.maxResponseSize, fail)
+      : bodyDecoder(headers, this.req, (chunk) => this.#collect(chunk), fail);
   }
 
   #collect(chunk: Buffer): void {

@@ -22,8 +22,10 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
 import type { Driver, OutgoingRequest } from './dispatch.js';
+import { SettingsBackoff } from './h2-backoff.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
 import { type ExchangeSink, NO_FIELDS } from './sink.js';
@@ -39,9 +41,13 @@ const PROBE_MS = 1000;
 // Connection-specific header fields are forbidden in HTTP/2 (RFC 9113 §8.2.2).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
+// Methods whose empty body still gets `content-length: 0`, as undici sends them on HTTP/1.1.
+const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
+
 /** What HTTP/2 needs of its pool key (route.ts): its accounting, its pool, and sockets to its origin. */
 export interface H2Key extends KeyAccount {
   readonly url: URL;
+  readonly transport: TransportConfig | undefined;
   readonly pool: LimitedPool;
   /** a socket to the origin, TLS done with ALPN `alpn` offered */
   openSocket(alpn: string[], callback: (error: Error | null, socket?: Socket) => void): void;
@@ -66,6 +72,10 @@ interface Session {
   idleTimer: NodeJS.Timeout | undefined;
   /** a PING is out to check the session still answers; no new streams until it does */
   probing: boolean;
+  /** the pool closed it (to make room, or closing): its close says nothing about the server */
+  closedHere: boolean;
+  /** the session's error, if it had one */
+  failure: Error | undefined;
 }
 
 export class H2Origin implements Driver {
@@ -73,6 +83,7 @@ export class H2Origin implements Driver {
   readonly #queue: Pending[] = [];
   readonly #sessions = new Set<Session>();
   #connecting = false;
+  readonly #backoff = new SettingsBackoff();
 
   constructor(entry: H2Key) {
     this.#entry = entry;
@@ -96,7 +107,14 @@ export class H2Origin implements Driver {
       if (!best) break;
       this.#start(this.#queue.shift()!, best);
     }
-    if (this.#queue.length > 0 && !this.#connecting && !this.#hasLiveSession()) this.#open();
+    if (this.#queue.length === 0 || this.#connecting || this.#hasLiveSession()) return;
+    const blocked = this.#backoff.blocked();
+    if (blocked) this.#failQueue(blocked);
+    else this.#open();
+  }
+
+  #failQueue(error: Error): void {
+    for (const p of this.#queue.splice(0)) p.sink.error(error);
   }
 
   #hasLiveSession(): boolean {
@@ -109,7 +127,7 @@ export class H2Origin implements Driver {
     const entry = this.#entry;
     const failQueue = (error: Error) => {
       this.#connecting = false;
-      for (const p of this.#queue.splice(0)) p.sink.error(error);
+      this.#failQueue(error);
     };
     entry.pool.limits.acquire((release) => {
       entry.openSocket(['h2'], (error, socket) => {
@@ -132,18 +150,24 @@ export class H2Origin implements Driver {
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     const s: Session = {
       session,
-      connection: this.#entry.track('h2', () => session.close()),
+      connection: this.#entry.track('h2', () => {
+        s.closedHere = true;
+        session.close();
+      }),
       ready: false,
       active: 0,
       limit: Number.POSITIVE_INFINITY,
       goaway: undefined,
       idleTimer: undefined,
       probing: false,
+      closedHere: false,
+      failure: undefined,
     };
     this.#sessions.add(s);
     session.on('remoteSettings', (settings) => {
       s.limit = settings.maxConcurrentStreams ?? Number.POSITIVE_INFINITY;
       s.ready = true;
+      this.#backoff.settled();
       this.#idle(s);
       this.pump();
     });
@@ -152,12 +176,20 @@ export class H2Origin implements Driver {
       this.pump();
     });
     // Errors reach the streams, which report them; the session's own error needs a listener.
-    session.on('error', () => {});
+    session.on('error', (error) => {
+      s.failure = error;
+    });
     session.once('close', () => {
       clearTimeout(s.idleTimer);
       this.#sessions.delete(s);
       this.#entry.untrack(s.connection);
       release();
+      // No stream was sent on it, so the waiting exchanges could go to a new connection, but the
+      // next one would most likely close the same way: they fail now, and the key backs off.
+      if (!s.ready && !s.closedHere && !this.#hasLiveSession())
+        this.#failQueue(
+          this.#backoff.closedBeforeSettings(this.#entry.url, this.#entry.transport, s.failure?.message),
+        );
       this.pump();
     });
   }
@@ -239,6 +271,16 @@ export class H2Origin implements Driver {
       }
     }
     const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
+    // HTTP/2 frames the body itself, but RFC 9113 §8.1.1 lets a request carry its length, and some
+    // servers and proxies refuse a body without it (lighttpd: 411 Length Required). A streamed body
+    // has it only when the caller or dispatch.ts (a file's size) set it.
+    const length = body === null ? 0 : bytes?.byteLength;
+    if (
+      length !== undefined &&
+      headers['content-length'] === undefined &&
+      (length > 0 || EXPECTS_BODY.has(method))
+    )
+      headers['content-length'] = String(length);
     try {
       stream = s.session.request(headers, { endStream: !hasBody });
     } catch {

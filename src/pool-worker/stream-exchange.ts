@@ -14,9 +14,10 @@
  */
 import { joinExact } from '../core/bytes.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
+import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
 import { connectionInfo } from './accounting.js';
-import { type BodyDecoder, bodyDecoder } from './decode.js';
+import { type BodyDecoder, bodyDecoder, droppingDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 
@@ -34,6 +35,8 @@ class StreamExchange extends BaseExchange {
   #done = false;
   #paused = false;
   #draining = false;
+  /** the driver has delivered the whole body (what may remain is decoding it) */
+  #ended = false;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #flushQueued = false;
@@ -65,6 +68,12 @@ class StreamExchange extends BaseExchange {
    */
   cancel(abort: boolean): void {
     this.#quiet();
+    // Nothing left to drain or abort: the body is in, and its decoding was just dropped. Waiting for
+    // the driver's end here would wait for good, and leave the exchange running in the stats.
+    if (this.#ended) {
+      this.#finish();
+      return;
+    }
     const left = this.#expected - this.#received;
     const cheap = !abort && this.connection?.protocol === 'h1' && this.#resume && left <= DRAIN_BYTES;
     if (!cheap) {
@@ -155,8 +164,11 @@ class StreamExchange extends BaseExchange {
       if (headers[i]!.toLowerCase() === 'content-length') this.#expected = Number(headers[i + 1]);
     // Decoded as it arrives (decode.ts); backpressure counts decoded bytes. maxResponseSize is for
     // buffered bodies: a stream is read piece by piece, so it is not limited.
+    const fail = (error: WireError) => this.fail(error);
     const decode = { decompress: this.req.decompress, maxResponseSize: 0 };
-    this.#decoder = bodyDecoder(headers, decode, this.#push, (error) => this.fail(error));
+    this.#decoder = dropsRedirectBody(this.req.dropRedirectBody === true, status, headers)
+      ? droppingDecoder(0, fail)
+      : bodyDecoder(headers, decode, this.#push, fail);
     this.reply({
       t: 'head',
       id: this.req.id,
@@ -187,6 +199,7 @@ class StreamExchange extends BaseExchange {
   }
 
   protected onEnd(trailers: string[]): void {
+    this.#ended = true;
     if (this.#silent) {
       this.#finish();
       return;

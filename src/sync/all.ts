@@ -9,9 +9,10 @@ import { refusePromise } from '../core/hooks.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { Response } from '../core/response.js';
 import { totalTimeoutError } from '../core/wire.js';
+import { mockPoolFor } from '../mock/mock-pool.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { pumpSync, unlisten } from './channel.js';
-import { SYNC, sleepSync, startSync } from './driver.js';
+import { answerMockSync, MOCK_SYNC, SYNC, sleepSync, startSync } from './driver.js';
 
 interface Lane {
   index: number;
@@ -62,9 +63,15 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
     }
     // all() buffers its responses: its policies never stream, so never ask to read a stream.
     if (op.kind === 'read') return resume(lane, () => lane.policy.next(op.response.bytes()));
-    const exchange = new Exchange(nextId(), op.request, false, SYNC);
+    let exchange: Exchange;
     try {
-      handle = startSync(exchange, (ready) => arrived.push(ready));
+      const mock = mockPoolFor(op.request.pool);
+      exchange = new Exchange(nextId(), op.request, false, mock ? MOCK_SYNC : SYNC);
+      if (mock) {
+        // Answered before the next lane starts: a mock's delay (or a pass-through) holds up the others.
+        answerMockSync(exchange, mock, op.deadline);
+        arrived.push(exchange);
+      } else handle = startSync(exchange, (ready) => arrived.push(ready));
     } catch (error) {
       return resume(lane, () => lane.policy.throw(error));
     }

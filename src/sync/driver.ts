@@ -2,18 +2,40 @@
  * Drives the shared policy generator with the blocking transport: each exchange is one core
  * {@link Exchange} whose replies are read between sliced Atomics waits.
  */
+import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult, Op, Policy } from '../core/policy.js';
+import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { totalTimeoutError } from '../core/wire.js';
+import { answerSync, mockChannel } from '../mock/mock-exchange.js';
+import { type MockPool, mockPoolFor } from '../mock/mock-pool.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
 import { settingsToSend } from '../pools.js';
 import { notifySync, postSync, pumpSync, unlisten } from './channel.js';
 import { SyncStreamingResponse } from './streaming.js';
 
 export const SYNC: ExchangeChannel = { mode: 'sync', notify: (message) => notifySync(message) };
+export const MOCK_SYNC = mockChannel('sync');
+
+/**
+ * Answers an exchange of a mock pool in this thread, before returning: its replies go to the
+ * exchange as the worker's would (a pass-through runs on the real pool, bounded by `deadline`).
+ */
+export function answerMockSync(exchange: Exchange, mock: MockPool, deadline: number): void {
+  const network = (real: PreparedRequest) => exchangeSync(real, false, deadline) as ExchangeResult;
+  let replies: FromWorker[] | null;
+  try {
+    replies = answerSync(exchange, mock, deadline, network);
+  } catch (error) {
+    exchange.fail(error as OnepoolError);
+    return;
+  }
+  if (replies === null) exchange.abort(totalTimeoutError(exchange.request));
+  else for (const reply of replies) exchange.accept(reply);
+}
 
 /**
  * Starts one exchange without waiting: its replies go to the exchange as they are read, and
@@ -40,9 +62,17 @@ export function exchangeSync(
   stream: boolean,
   deadline = Number.POSITIVE_INFINITY,
 ): ExchangeResult | SyncStreamingResponse {
+  const until = Number.isFinite(deadline) ? deadline : undefined;
+  const mock = mockPoolFor(request.pool);
+  if (mock) {
+    const exchange = new Exchange(nextId(), request, stream, MOCK_SYNC);
+    answerMockSync(exchange, mock, deadline);
+    const body = exchange.body;
+    if (stream && body?.head) return new SyncStreamingResponse(body, undefined, until);
+    return exchange.result();
+  }
   const exchange = new Exchange(nextId(), request, stream, SYNC);
   const handle = startSync(exchange);
-  const until = Number.isFinite(deadline) ? deadline : undefined;
   try {
     if (!pumpSync(handle, () => exchange.ready, until)) exchange.abort(totalTimeoutError(request));
   } catch (error) {
@@ -51,7 +81,7 @@ export function exchangeSync(
     throw error;
   }
   const body = exchange.body;
-  if (stream && body && !body.error) return new SyncStreamingResponse(body, handle, until);
+  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until);
   unlisten(exchange.id);
   return exchange.result();
 }

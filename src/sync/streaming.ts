@@ -14,13 +14,14 @@ import { pumpSync, unlisten } from './channel.js';
  * nobody reads fails with ReadTimeoutError after timeout.read.
  */
 export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8Array> {
-  readonly #handle: WorkerHandle;
+  /** undefined for a mock pool's answer, whose body has all arrived with its head */
+  readonly #handle: WorkerHandle | undefined;
   /** timeout.total's deadline (ms since the epoch), if any */
   readonly #until: number | undefined;
   #locked = false;
 
   /** @internal made by httpSync.stream() */
-  constructor(state: StreamState, handle: WorkerHandle, until: number | undefined) {
+  constructor(state: StreamState, handle: WorkerHandle | undefined, until: number | undefined) {
     super(state);
     this.#handle = handle;
     this.#until = until;
@@ -28,7 +29,7 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
 
   #next(): Uint8Array | null {
     const state = this.state;
-    if (!state.ready && !pumpSync(this.#handle, () => state.ready, this.#until)) {
+    if (!state.ready && !(this.#handle && pumpSync(this.#handle, () => state.ready, this.#until))) {
       state.abort(totalTimeoutError(state.request));
       unlisten(state.id);
     }

@@ -8,8 +8,6 @@ import { after, before, test } from 'node:test';
 import { markerTime, ROOT, runScript } from '../helpers/scripts.ts';
 import { startServer, type TestServer } from '../helpers/servers.ts';
 
-const RUNS = 5;
-
 let server: TestServer;
 before(async () => {
   server = await startServer('http');
@@ -73,7 +71,7 @@ test('SIGINT while a sync call is blocked ends the process within 1 s', { timeou
 });
 
 for (const face of ['async', 'sync'] as const) {
-  test(`a one-request script (${face}) exits within 100 ms of its last line once the worker is warm`, {
+  test(`a one-request script (${face}) on a warm worker exits at its last line: nothing holds it`, {
     timeout: 60_000,
   }, async () => {
     const call = face === 'async' ? 'await http.get(process.env.URL)' : 'httpSync.get(process.env.URL)';
@@ -88,14 +86,12 @@ for (const face of ['async', 'sync'] as const) {
       if (r.status !== 200) process.exit(3);
       console.log('DONE', performance.timeOrigin + performance.now());
     `;
-    const delays: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const run = await runScript(source, { env: { URL: server.url('/echo') } });
-      assert.equal(run.code, 0, run.stderr);
-      delays.push(run.exitedAt - markerTime(run.stdout, 'DONE'));
-      if (delays.at(-1)! < 100) break;
-    }
-    assert.ok(Math.min(...delays) < 100, `exit delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
-    console.log(`# ${face} one-request exit delays: ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
+    // A held process waits for the keep-alive timeout (4 s) or for good; how fast a free one tears
+    // down is the machine's (a few ms when idle, bench/ measures it), so the bound is half of 4 s.
+    const run = await runScript(source, { env: { URL: server.url('/echo') } });
+    assert.equal(run.code, 0, run.stderr);
+    const delay = run.exitedAt - markerTime(run.stdout, 'DONE');
+    console.log(`# ${face} one-request exit delay: ${delay.toFixed(0)} ms`);
+    assert.ok(delay < 2_000, `exit delay ${delay.toFixed(0)} ms: something held the process`);
   });
 }

@@ -3,20 +3,14 @@
  * observations over IPC), Debian's squid (forwarding + CONNECT, basic auth) and dante (SOCKS5),
  * each from a generated config in a temp dir, in the foreground, killed by `close()`.
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, missing, skipBecause, started, stop, waitForPort } from './daemons.ts';
 import { ask, selfSigned } from './servers.ts';
+
+export { missing };
 
 export interface Seen {
   mode: string;
@@ -33,13 +27,6 @@ export interface FakeProxies {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
-
-const stop = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 export async function startFakeProxies(options: { auth?: string } = {}): Promise<FakeProxies> {
   const child = fork(new URL('./proxy-process.mjs', import.meta.url), [JSON.stringify(options)], {
@@ -58,56 +45,6 @@ export async function startFakeProxies(options: { auth?: string } = {}): Promise
     close: () => stop(child),
   };
 }
-
-/** Why a real-proxy test cannot run here, or undefined when it can. With CI=true a missing binary is a failure. */
-export function missing(binary: string): string | undefined {
-  if (existsSync(binary)) return undefined;
-  return skipBecause(`${binary} is not installed (apt-get install squid dante-server; .ci/run does it)`);
-}
-
-function skipBecause(reason: string): string {
-  if (process.env.CI === 'true') throw new Error(`CI: ${reason}`);
-  console.log(`# skipped: ${reason}`);
-  return reason;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Waits for `ready`; if it fails, the child is stopped first (a live child would hold the test process open). */
-async function started(child: ChildProcess, ready: () => Promise<void>): Promise<void> {
-  try {
-    await ready();
-  } catch (error) {
-    await stop(child);
-    throw error;
-  }
-}
-
-async function waitForPort(port: number, child: ChildProcess, log: string): Promise<void> {
-  const { connect } = await import('node:net');
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`proxy exited (${child.exitCode}): ${readLog(log)}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`proxy did not listen on ${port} within 15 s: ${readLog(log)}`);
-}
-
-const readLog = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').slice(-2000) : '(no log)');
 
 export interface RealProxy {
   /** proxy URL, without credentials */

@@ -6,9 +6,19 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttp } from 'node:http';
 import { createServer as createH2c, createSecureServer, constants as h2constants } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
+import { createServer as createTls } from 'node:tls';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
-const { kind, cert, key, maxConcurrentStreams, ports = 1, host, idleCloseMs } = JSON.parse(process.argv[2]);
+const {
+  kind,
+  cert,
+  key,
+  maxConcurrentStreams,
+  ports = 1,
+  host,
+  idleCloseMs,
+  socketPath,
+} = JSON.parse(process.argv[2]);
 let nextConn = 0;
 let requests = 0;
 // Exchanges in progress, counted from the request to the moment the handler ends its response
@@ -122,6 +132,35 @@ function route(req, res, body) {
       res.writeHead(200, headers);
       return streamPattern(res, n);
     }
+    case 'range-bytes': {
+      // /range-bytes/N: N pattern bytes, honouring `Range: bytes=START-` (206; 416 past the end);
+      // ?ignore-range=1 answers 200 anyway; ?chunk=C&ms=T drips C bytes every T ms (a slow download)
+      const n = Number(parts[1]);
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const honour = range && url.searchParams.get('ignore-range') !== '1';
+      const start = honour ? Number(range[1]) : 0;
+      if (honour && start >= n) return send(res, 416, { 'content-range': `bytes */${n}` }, '');
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': n - start };
+      if (honour) headers['content-range'] = `bytes ${start}-${n - 1}/${n}`;
+      res.writeHead(honour ? 206 : 200, headers);
+      const body = pattern(n).subarray(start);
+      const chunk = Number(url.searchParams.get('chunk') ?? 0);
+      if (!chunk) return res.end(body);
+      let at = 0;
+      const drip = setInterval(
+        () => {
+          if (res.destroyed) return clearInterval(drip);
+          res.write(body.subarray(at, at + chunk));
+          at += chunk;
+          if (at >= body.length) {
+            clearInterval(drip);
+            res.end();
+          }
+        },
+        Number(url.searchParams.get('ms') ?? 100),
+      );
+      return;
+    }
     case 'trailers':
       res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
       res.write('part one, ');
@@ -173,6 +212,9 @@ function route(req, res, body) {
       const cookie = url.searchParams.get('cookie');
       if (cookie) headers['set-cookie'] = cookie;
       const pad = Number(url.searchParams.get('pad') ?? 0);
+      // &mislabel=CODING: a Content-Encoding the (plain) body does not have
+      const mislabel = url.searchParams.get('mislabel');
+      if (mislabel) headers['content-encoding'] = mislabel;
       return send(res, Number(parts[1]), headers, pad ? `redirecting${'x'.repeat(pad)}` : 'redirecting');
     }
     case 'chain': {
@@ -189,7 +231,7 @@ function route(req, res, body) {
         'set',
       );
     case 'flaky': {
-      // /flaky/KEY?fail=N&status=503&after=1|date: N failures with Retry-After, then 200
+      // /flaky/KEY?fail=N&status=503&after=1|date&mislabel=CODING: N failures with Retry-After, then 200
       const k = parts[1];
       const n = (attempts.get(k) ?? 0) + 1;
       attempts.set(k, n);
@@ -198,6 +240,9 @@ function route(req, res, body) {
         const headers = {};
         if (after === 'date') headers['retry-after'] = new Date(Date.now() + 1500).toUTCString();
         else if (after) headers['retry-after'] = after;
+        // &mislabel=CODING: a Content-Encoding the (plain) failure body does not have
+        const mislabel = url.searchParams.get('mislabel');
+        if (mislabel) headers['content-encoding'] = mislabel;
         return send(res, Number(url.searchParams.get('status') ?? 503), headers, `attempt ${n}`);
       }
       return send(res, 200, { 'content-type': 'text/plain' }, `attempt ${n}`);
@@ -243,6 +288,10 @@ function route(req, res, body) {
         return req.stream.close(h2constants.NGHTTP2_REFUSED_STREAM);
       return send(res, 200, {}, `ok ${conn} after ${count - 1}`);
     }
+    case 'require-length':
+      // lighttpd's rule for request bodies on HTTP/2: without Content-Length, 411 Length Required.
+      if (req.headers['content-length'] === undefined) return send(res, 411, {}, 'length required');
+      return send(res, 200, {}, `received ${body.length} of ${req.headers['content-length']}`);
     case 'stall-body':
       res.writeHead(200, { 'content-length': 100 });
       return res.write('x'.repeat(10)); // then nothing
@@ -312,13 +361,16 @@ function handler(req, res) {
 
 const h2Settings = { maxConcurrentStreams: maxConcurrentStreams ?? 100 };
 const server =
-  kind === 'h2c'
-    ? createH2c({ settings: h2Settings }, handler)
-    : kind === 'h2'
-      ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
-      : kind === 'https'
-        ? createHttps({ cert, key }, handler)
-        : createHttp({ keepAliveTimeout: 10_000 }, handler);
+  kind === 'h2-hangup'
+    ? // Picks h2 by ALPN, then closes before a byte of HTTP/2 (no SETTINGS).
+      createTls({ cert, key, ALPNProtocols: ['h2'] }, (socket) => socket.destroy())
+    : kind === 'h2c'
+      ? createH2c({ settings: h2Settings }, handler)
+      : kind === 'h2'
+        ? createSecureServer({ cert, key, allowHTTP1: true, settings: h2Settings }, handler)
+        : kind === 'https'
+          ? createHttps({ cert, key }, handler)
+          : createHttp({ keepAliveTimeout: 10_000 }, handler);
 
 function countConnection(socket) {
   socket.connId = ++nextConn;
@@ -374,8 +426,10 @@ for (let i = 1; i < ports; i++) {
   listening.push(extra);
 }
 const bound = [];
-for (const s of listening)
-  s.listen(0, host ?? '127.0.0.1', () => {
-    bound.push(s.address().port);
-    if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
-  });
+if (socketPath !== undefined) server.listen(socketPath, () => process.send({ port: 0, ports: [0] }));
+else
+  for (const s of listening)
+    s.listen(0, host ?? '127.0.0.1', () => {
+      bound.push(s.address().port);
+      if (bound.length === listening.length) process.send({ port: bound[0], ports: bound });
+    });

@@ -94,7 +94,8 @@ export function ask<T>(child: ChildProcess, message: string | object, field: str
 }
 
 export async function startServer(
-  kind: 'http' | 'https' | 'h2' | 'h2c' = 'http',
+  /** 'h2-hangup': TLS that picks h2 by ALPN and closes at once, before HTTP/2 SETTINGS */
+  kind: 'http' | 'https' | 'h2' | 'h2c' | 'h2-hangup' = 'http',
   options: {
     maxConcurrentStreams?: number;
     ports?: number;
@@ -102,6 +103,8 @@ export async function startServer(
     host?: string;
     /** close a connection this many ms after its last response, without warning (stale keep-alive) */
     idleCloseMs?: number;
+    /** listen on this Unix socket file instead of a TCP port; the origins are then http(s)://localhost */
+    socketPath?: string;
   } = {},
 ): Promise<TestServer> {
   const plain = kind === 'http' || kind === 'h2c';
@@ -120,7 +123,11 @@ export async function startServer(
     child.once('message', (m: { ports: number[] }) => resolve(m.ports));
     child.once('exit', (code) => reject(new Error(`test server exited with ${code}`)));
   });
-  const origins = ports.map((port) => `${plain ? 'http' : 'https'}://${options.host ?? '127.0.0.1'}:${port}`);
+  const scheme = plain ? 'http' : 'https';
+  const origins =
+    options.socketPath === undefined
+      ? ports.map((port) => `${scheme}://${options.host ?? '127.0.0.1'}:${port}`)
+      : [`${scheme}://localhost`];
   const origin = origins[0]!;
   return {
     origin,
