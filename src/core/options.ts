@@ -17,10 +17,13 @@ import { type ResolvedTransport, resolveTransport, type TransportOptions } from 
 import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
 
 export type Primitive = string | number | boolean;
+/** One query parameter's value: an array repeats the name; null and undefined leave it out. */
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
+/** The `params` option: an object, URLSearchParams, or a query string. */
 export type Params = Record<string, ParamValue> | URLSearchParams | string;
 /** null or undefined: this name is not sent, neither from a client's defaults nor as onepool's default. */
 export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
+/** The `headers` option: an object, a Headers, a Map, or [name, value] pairs. */
 export type HeadersInit =
   | Record<string, HeaderValue>
   | Iterable<readonly [string, string | number | null | undefined]>;
@@ -36,6 +39,7 @@ export type FormInit =
 /** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
 export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
+/** The `timeout` option, in milliseconds; a number alone sets `connect` and `read`. */
 export interface Timeouts {
   /** ms to get a connection: opening one (TCP + TLS), or waiting for a free one. Default 10 000. */
   connect?: number;
@@ -51,7 +55,9 @@ export interface Timeouts {
 }
 
 /** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
+/** A reference to a private pool, for the `pool` option: a {@link Pool} is one. */
 export interface PoolRef {
+  /** The pool's id in the worker (0 is the process-wide pool). */
   readonly id: number;
 }
 

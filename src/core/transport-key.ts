@@ -14,9 +14,12 @@ import { hostnameProblem } from './hostname.js';
 import type { ProxyOption, WireProxy } from './proxy.js';
 import { checkTLSMaterial } from './tls-material.js';
 
+/** A PEM-encoded certificate or key, as text or bytes. */
 export type PEM = string | Uint8Array;
+/** A TLS protocol version onepool lets a connection use. */
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 
+/** The `tls` option: how connections verify the server and present a client certificate. */
 export interface TLSOptions {
   /** Verify the server's certificate chain and name. Default true. */
   verify?: boolean;
