@@ -53,6 +53,7 @@ export {
   TooManyRedirectsError,
   TotalTimeoutError,
   WorkerCrashedError,
+  WriteTimeoutError,
 } from './core/errors.js';
 export { Headers } from './core/headers.js';
 export type { HookName, HookRequest, Hooks, RedirectInfo, RetryInfo } from './core/hooks.js';

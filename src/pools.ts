@@ -104,9 +104,13 @@ export function syncView(pool: number): PoolView<PoolStats, string> {
  * `new SyncClient({ pool })`; close it with `close()` when done.
  */
 export class Pool implements PoolRef, PoolView<Promise<PoolStats>, Promise<string>> {
+  /** The pool's id in the worker, unique in the process. */
   readonly id: number;
   /** The same pool seen from the sync face. */
-  readonly sync: PoolView<PoolStats, string> & { close(): void };
+  readonly sync: PoolView<PoolStats, string> & {
+    /** close(), blocking until the worker has closed the pool's connections. */
+    close(): void;
+  };
   readonly #async: PoolView<Promise<PoolStats>, Promise<string>>;
 
   constructor(options: PoolOptions = {}) {

@@ -96,6 +96,7 @@ describe('names and codes', () => {
         | 'ONEPOOL_ERR_TIMEOUT'
         | 'ONEPOOL_ERR_CONNECT_TIMEOUT'
         | 'ONEPOOL_ERR_READ_TIMEOUT'
+        | 'ONEPOOL_ERR_WRITE_TIMEOUT'
         | 'ONEPOOL_ERR_TOTAL_TIMEOUT'
         | 'ONEPOOL_ERR_POOL_TIMEOUT'
       >();

@@ -46,6 +46,7 @@ const PUBLIC = [
   'TooManyRedirectsError',
   'TotalTimeoutError',
   'WorkerCrashedError',
+  'WriteTimeoutError',
   'configurePool',
   'createMockPool',
   'createPool',

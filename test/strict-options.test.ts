@@ -82,10 +82,10 @@ const cases: Case[] = [
     message: `unknown option 'dispatcher' — valid keys: ${list(requestKeys)}`,
   },
   {
-    // write is 4 edits from read: too far to guess, so the three valid keys are listed.
-    name: 'timeout.write',
-    run: get({ timeout: { write: 1 } }),
-    message: "unknown option 'timeout.write' — valid keys in 'timeout': connect, read, total",
+    // idle is 4 edits from read: too far to guess, so the valid keys are listed.
+    name: 'timeout.idle',
+    run: get({ timeout: { idle: 1 } }),
+    message: "unknown option 'timeout.idle' — valid keys in 'timeout': connect, read, total, write",
   },
   {
     name: 'timeout.reed (near miss)',

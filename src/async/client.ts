@@ -21,6 +21,10 @@ import { runAsyncAll } from './all.js';
 import { runAsync } from './driver.js';
 import type { StreamingResponse } from './streaming.js';
 
+/**
+ * The async face: every verb returns a Promise. `new Client(defaults)` makes a client whose defaults
+ * apply under each call's own options; `client.sync` is its blocking twin.
+ */
 export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<Promise<PoolStats>, Promise<string>>;

@@ -11,17 +11,32 @@ import type { Response } from './response.js';
 
 /** One request of an `all()` call: its URL, its method (default GET), and its own options. */
 export interface AllRequest extends RequestOptions {
+  /** The URL, resolved against `baseURL` when relative. */
   url: string | URL;
+  /** The HTTP method. Default GET. */
   method?: string;
 }
 
+/** Options of the `all()` call itself, not of its requests. */
 export interface AllOptions {
   /** Requests in flight at once. Default 16. */
   concurrency?: number;
 }
 
 /** One result of an `all()` call, in the position of its request: a response, or the error that request threw. */
-export type AllResult = { ok: true; response: Response } | { ok: false; error: unknown };
+export type AllResult =
+  | {
+      /** The request got a response (any status, unless `throwHttpErrors` made 4xx/5xx an error). */
+      ok: true;
+      /** The final response, body read. */
+      response: Response;
+    }
+  | {
+      /** The request failed. */
+      ok: false;
+      /** What the request threw: usually an OnepoolError, or what a hook threw. */
+      error: unknown;
+    };
 
 export const DEFAULT_ALL_CONCURRENCY = 16;
 

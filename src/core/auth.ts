@@ -4,9 +4,12 @@
  */
 import { InvalidArgumentError } from './errors.js';
 
+/** Credentials for the `auth` option: a user name and password (Basic or Digest), or a bearer token. */
 export type AuthOption =
   | {
+      /** The user name, sent as UTF-8. */
       username: string;
+      /** The password, sent as UTF-8. */
       password: string;
       /**
        * 'basic' (the default): sent with the first request. 'digest' (RFC 7616): the first request
@@ -14,7 +17,10 @@ export type AuthOption =
        */
       type?: 'basic' | 'digest';
     }
-  | { bearer: string };
+  | {
+      /** The token sent as `Authorization: Bearer <token>`. */
+      bearer: string;
+    };
 
 /** `auth` as Digest credentials, or null for Basic or bearer. Throws InvalidArgumentError for a bad `type`. */
 export function digestCredentials(

@@ -19,6 +19,7 @@
  * │   ├── TimeoutError                 ONEPOOL_ERR_TIMEOUT
  * │   │   ├── ConnectTimeoutError      ONEPOOL_ERR_CONNECT_TIMEOUT    no connection within timeout.connect
  * │   │   ├── ReadTimeoutError         ONEPOOL_ERR_READ_TIMEOUT       no byte from the server within timeout.read
+ * │   │   ├── WriteTimeoutError        ONEPOOL_ERR_WRITE_TIMEOUT      no progress sending the request body within timeout.write
  * │   │   ├── TotalTimeoutError        ONEPOOL_ERR_TOTAL_TIMEOUT      the whole call (every hop and retry) passed timeout.total
  * │   │   └── PoolTimeoutError         ONEPOOL_ERR_POOL_TIMEOUT       no connection slot under maxConnections within poolTimeout
  * │   ├── WorkerCrashedError           ONEPOOL_ERR_WORKER_CRASHED     the pool worker died; the next call starts a new one
@@ -42,7 +43,9 @@ import type { Response } from './response.js';
 
 /** The request an error belongs to, as plain data (no body, no credentials). */
 export interface ErrorRequestInfo {
+  /** The HTTP method, upper case. */
   method: string;
+  /** The absolute URL of the hop that failed (after redirects), without credentials. */
   url: string;
 }
 
@@ -64,12 +67,14 @@ type RedirectErrorCode = 'ONEPOOL_ERR_REDIRECT' | TooManyRedirectsErrorCode;
 type AbortedErrorCode = 'ONEPOOL_ERR_ABORTED';
 type ConnectTimeoutErrorCode = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
 type ReadTimeoutErrorCode = 'ONEPOOL_ERR_READ_TIMEOUT';
+type WriteTimeoutErrorCode = 'ONEPOOL_ERR_WRITE_TIMEOUT';
 type TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
 type PoolTimeoutErrorCode = 'ONEPOOL_ERR_POOL_TIMEOUT';
 type TimeoutErrorCode =
   | 'ONEPOOL_ERR_TIMEOUT'
   | ConnectTimeoutErrorCode
   | ReadTimeoutErrorCode
+  | WriteTimeoutErrorCode
   | TotalTimeoutErrorCode
   | PoolTimeoutErrorCode;
 type WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
@@ -159,8 +164,11 @@ function named(Class: abstract new (...args: never[]) => OnepoolError, name: str
   Object.defineProperty(Class.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
+/** The root of every onepool error: catch this to catch them all. */
 export class OnepoolError extends Error {
+  /** The class's code, to match a caught error against without `instanceof`. */
   static readonly code: ErrorCode = 'ONEPOOL_ERR';
+  /** The stable code of this error's class: what to match on (see {@link ErrorCode}). */
   readonly code: ErrorCode;
   /** The low-level cause when there is one: the system or undici code and message, e.g. ECONNREFUSED. */
   readonly causeCode: string | undefined;
@@ -190,9 +198,11 @@ export class OnepoolError extends Error {
 }
 named(OnepoolError, 'OnepoolError');
 
+/** The exchange failed after the request was valid: a connection, TLS, response, timeout or abort failure. */
 export class RequestError extends OnepoolError {
   static override readonly code: RequestErrorCode = 'ONEPOOL_ERR_REQUEST';
   declare readonly code: RequestErrorCode;
+  /** The request that failed (method and URL of the hop), when the failure belongs to one. */
   request: ErrorRequestInfo | undefined;
   /**
    * true when the exchange failed on a connection an earlier exchange had used, before any byte of
@@ -202,6 +212,7 @@ export class RequestError extends OnepoolError {
 }
 named(RequestError, 'RequestError');
 
+/** No connection to the origin (or the proxy): refused, DNS failure, unreachable. */
 export class ConnectError extends RequestError {
   static override readonly code: ConnectErrorCode = 'ONEPOOL_ERR_CONNECT';
   declare readonly code: ConnectErrorCode;
@@ -215,9 +226,11 @@ named(ConnectError, 'ConnectError');
 export class ProxyError extends ConnectError {
   static override readonly code: ProxyErrorCode = 'ONEPOOL_ERR_PROXY';
   declare readonly code: ProxyErrorCode;
+  /** The proxy's HTTP status (CONNECT answer or 407), undefined for a SOCKS5 failure. */
   status: number | undefined;
 }
 named(ProxyError, 'ProxyError');
+/** The peer closed or reset the connection in the middle of the exchange. */
 export class ConnectionClosedError extends RequestError {
   static override readonly code: ConnectionClosedErrorCode = 'ONEPOOL_ERR_CONNECTION_CLOSED';
   declare readonly code: ConnectionClosedErrorCode;
@@ -243,14 +256,17 @@ named(StaleConnectionError, 'StaleConnectionError');
 export class NotProcessedError extends ConnectionClosedError {
   static override readonly code: NotProcessedErrorCode = 'ONEPOOL_ERR_NOT_PROCESSED';
   declare readonly code: NotProcessedErrorCode;
+  /** Always true: the server did not process the request, so sending it again is safe. */
   readonly retryable = true;
 }
 named(NotProcessedError, 'NotProcessedError');
+/** The TLS handshake or the certificate verification failed. */
 export class TLSError extends RequestError {
   static override readonly code: TLSErrorCode = 'ONEPOOL_ERR_TLS';
   declare readonly code: TLSErrorCode;
 }
 named(TLSError, 'TLSError');
+/** The response was malformed: bad framing, bad headers, a body that does not decode. */
 export class ResponseError extends RequestError {
   static override readonly code: ResponseErrorCode = 'ONEPOOL_ERR_RESPONSE';
   declare readonly code: ResponseErrorCode;
@@ -272,6 +288,7 @@ named(RedirectError, 'RedirectError');
 export class TooManyRedirectsError extends RedirectError {
   static override readonly code: TooManyRedirectsErrorCode = 'ONEPOOL_ERR_TOO_MANY_REDIRECTS';
   declare readonly code: TooManyRedirectsErrorCode;
+  /** Every response of the redirect chain, oldest first. */
   history: readonly Response[] = [];
 }
 named(TooManyRedirectsError, 'TooManyRedirectsError');
@@ -281,32 +298,43 @@ export class AbortedError extends RequestError {
   declare readonly code: AbortedErrorCode;
 }
 named(AbortedError, 'AbortedError');
+/** One of the `timeout` limits passed; the subclass says which. */
 export class TimeoutError extends RequestError {
   static override readonly code: TimeoutErrorCode = 'ONEPOOL_ERR_TIMEOUT';
   declare readonly code: TimeoutErrorCode;
 }
 named(TimeoutError, 'TimeoutError');
+/** No connection within `timeout.connect`. */
 export class ConnectTimeoutError extends TimeoutError {
   static override readonly code: ConnectTimeoutErrorCode = 'ONEPOOL_ERR_CONNECT_TIMEOUT';
   declare readonly code: ConnectTimeoutErrorCode;
 }
 named(ConnectTimeoutError, 'ConnectTimeoutError');
+/** No byte from the server within `timeout.read`. */
 export class ReadTimeoutError extends TimeoutError {
   static override readonly code: ReadTimeoutErrorCode = 'ONEPOOL_ERR_READ_TIMEOUT';
   declare readonly code: ReadTimeoutErrorCode;
 }
 named(ReadTimeoutError, 'ReadTimeoutError');
+/** timeout.write passed without progress while the request body was being sent (the server stopped reading it). */
+export class WriteTimeoutError extends TimeoutError {
+  static override readonly code: WriteTimeoutErrorCode = 'ONEPOOL_ERR_WRITE_TIMEOUT';
+  declare readonly code: WriteTimeoutErrorCode;
+}
+named(WriteTimeoutError, 'WriteTimeoutError');
 /** timeout.total passed: it bounds the whole call, across every redirect hop, retry and backoff. */
 export class TotalTimeoutError extends TimeoutError {
   static override readonly code: TotalTimeoutErrorCode = 'ONEPOOL_ERR_TOTAL_TIMEOUT';
   declare readonly code: TotalTimeoutErrorCode;
 }
 named(TotalTimeoutError, 'TotalTimeoutError');
+/** No connection slot under the pool's `maxConnections` within `poolTimeout`. */
 export class PoolTimeoutError extends TimeoutError {
   static override readonly code: PoolTimeoutErrorCode = 'ONEPOOL_ERR_POOL_TIMEOUT';
   declare readonly code: PoolTimeoutErrorCode;
 }
 named(PoolTimeoutError, 'PoolTimeoutError');
+/** The pool worker thread died during the exchange; the next call starts a new worker. */
 export class WorkerCrashedError extends RequestError {
   static override readonly code: WorkerCrashedErrorCode = 'ONEPOOL_ERR_WORKER_CRASHED';
   declare readonly code: WorkerCrashedErrorCode;
@@ -323,27 +351,32 @@ export class MockNotMatchedError extends RequestError {
 }
 named(MockNotMatchedError, 'MockNotMatchedError');
 
+/** The request was refused before anything was sent: fix the call, do not retry it. */
 export class InvalidRequestError extends OnepoolError {
   static override readonly code: InvalidRequestErrorCode = 'ONEPOOL_ERR_INVALID_REQUEST';
   declare readonly code: InvalidRequestErrorCode;
 }
 named(InvalidRequestError, 'InvalidRequestError');
+/** The URL (or `baseURL` plus the path) is not an absolute http(s) URL. */
 export class InvalidURLError extends InvalidRequestError {
   static override readonly code: InvalidURLErrorCode = 'ONEPOOL_ERR_INVALID_URL';
   declare readonly code: InvalidURLErrorCode;
 }
 named(InvalidURLError, 'InvalidURLError');
+/** A header with CR, LF or NUL, a bad name, or framing headers that contradict each other. */
 export class InvalidHeaderError extends InvalidRequestError {
   static override readonly code: InvalidHeaderErrorCode = 'ONEPOOL_ERR_INVALID_HEADER';
   declare readonly code: InvalidHeaderErrorCode;
 }
 named(InvalidHeaderError, 'InvalidHeaderError');
+/** Options that contradict each other, have the wrong type, or are unknown. */
 export class InvalidArgumentError extends InvalidRequestError {
   static override readonly code: InvalidArgumentErrorCode = 'ONEPOOL_ERR_INVALID_ARGUMENT';
   declare readonly code: InvalidArgumentErrorCode;
 }
 named(InvalidArgumentError, 'InvalidArgumentError');
 
+/** The call named a private pool that was closed. */
 export class PoolClosedError extends InvalidRequestError {
   static override readonly code: PoolClosedErrorCode = 'ONEPOOL_ERR_POOL_CLOSED';
   declare readonly code: PoolClosedErrorCode;
@@ -354,6 +387,7 @@ named(PoolClosedError, 'PoolClosedError');
 export class HTTPStatusError extends OnepoolError {
   static override readonly code: HTTPStatusErrorCode = 'ONEPOOL_ERR_HTTP_STATUS';
   declare readonly code: HTTPStatusErrorCode;
+  /** The response's status, 400 to 599. */
   readonly status: number;
   /** The response, body already read. */
   readonly response: Response;
@@ -380,7 +414,9 @@ export class JSONDecodeError extends OnepoolError {
   declare readonly code: JSONDecodeErrorCode;
   /** The most characters of the body kept in `text`. */
   static readonly TEXT_LIMIT = 1024;
+  /** Where parsing failed, in UTF-16 code units of `text`, when the parser says. */
   readonly position: number | undefined;
+  /** The body as text, cut to its first {@link JSONDecodeError.TEXT_LIMIT} characters. */
   readonly text: string;
 
   constructor(
@@ -422,6 +458,7 @@ export const errorClasses = {
   ONEPOOL_ERR_TIMEOUT: TimeoutError,
   ONEPOOL_ERR_CONNECT_TIMEOUT: ConnectTimeoutError,
   ONEPOOL_ERR_READ_TIMEOUT: ReadTimeoutError,
+  ONEPOOL_ERR_WRITE_TIMEOUT: WriteTimeoutError,
   ONEPOOL_ERR_TOTAL_TIMEOUT: TotalTimeoutError,
   ONEPOOL_ERR_POOL_TIMEOUT: PoolTimeoutError,
   ONEPOOL_ERR_WORKER_CRASHED: WorkerCrashedError,

@@ -82,24 +82,31 @@ export abstract class Face<R, S = unknown> {
    */
   abstract stream(method: string, url: string | URL, options?: RequestOptions): S;
 
+  /** request() with GET. */
   get(url: string | URL, options?: RequestOptions): R {
     return this.request('GET', url, options);
   }
+  /** request() with HEAD: the response has headers and no body. */
   head(url: string | URL, options?: RequestOptions): R {
     return this.request('HEAD', url, options);
   }
+  /** request() with POST; give the body as `json`, `form`, `multipart` or `body`. */
   post(url: string | URL, options?: RequestOptions): R {
     return this.request('POST', url, options);
   }
+  /** request() with PUT. */
   put(url: string | URL, options?: RequestOptions): R {
     return this.request('PUT', url, options);
   }
+  /** request() with PATCH. */
   patch(url: string | URL, options?: RequestOptions): R {
     return this.request('PATCH', url, options);
   }
+  /** request() with DELETE. */
   delete(url: string | URL, options?: RequestOptions): R {
     return this.request('DELETE', url, options);
   }
+  /** request() with OPTIONS. */
   options(url: string | URL, options?: RequestOptions): R {
     return this.request('OPTIONS', url, options);
   }

@@ -40,6 +40,7 @@ export class Headers implements Iterable<[string, string]> {
     return this.getAll('set-cookie');
   }
 
+  /** Whether a header of this name (any case) is present. */
   has(name: string): boolean {
     return this.#map().has(name.toLowerCase());
   }
@@ -50,10 +51,12 @@ export class Headers implements Iterable<[string, string]> {
     for (const name of names) yield [name, this.get(name)!];
   }
 
+  /** Lower-case names, sorted, each once. */
   keys(): IterableIterator<string> {
     return [...this.#map().keys()].sort()[Symbol.iterator]();
   }
 
+  /** The same pairs as entries(). */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }

@@ -12,12 +12,15 @@ import type { StreamHead } from './streaming.js';
 
 /** A request as hooks see it: plain, mutable; changes are validated and applied to the request. */
 export interface HookRequest {
+  /** The HTTP method, upper case. */
   method: string;
+  /** The absolute URL, query included. */
   url: string;
   /** Repeated names are joined (Cookie with '; ', others with ', '). */
   headers: Record<string, string>;
 }
 
+/** What a beforeRetry hook is told about the retry to come. */
 export interface RetryInfo {
   /** the request about to be sent again */
   request: HookRequest;
@@ -31,6 +34,7 @@ export interface RetryInfo {
   response?: Response | StreamHead;
 }
 
+/** What a beforeRedirect hook is told about the hop to come. */
 export interface RedirectInfo {
   /** the next hop, after the redirect rules applied; changes to it are sent */
   request: HookRequest;
@@ -43,6 +47,7 @@ type Maybe<T> = T | Promise<T>;
 // biome-ignore lint/suspicious/noConfusingVoidType: see above
 type Nothing = undefined | void;
 
+/** The `hooks` option: arrays of functions, run in order, a client's before a call's. */
 export interface Hooks {
   /** Before every call's first exchange; may change the request (in place, or by returning one). */
   beforeRequest?: readonly ((request: HookRequest) => Maybe<HookRequest | Nothing>)[];
@@ -62,6 +67,7 @@ export interface Hooks {
   beforeRedirect?: readonly ((info: RedirectInfo) => Maybe<void>)[];
 }
 
+/** The name of a hook list. */
 export type HookName = keyof Hooks;
 
 /** A client's hooks, then the call's: both run, in that order. */

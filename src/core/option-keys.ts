@@ -68,6 +68,7 @@ export const timeoutKeys = keyLevel({
   connect: true,
   read: true,
   total: true,
+  write: true,
 } satisfies Record<Keys<Timeouts>, true>);
 
 export const retryKeys = keyLevel({

@@ -17,10 +17,13 @@ import { type ResolvedTransport, resolveTransport, type TransportOptions } from 
 import { type FileBody, type Multipart, resolveUpload, type StreamBody, type Upload } from './upload.js';
 
 export type Primitive = string | number | boolean;
+/** One query parameter's value: an array repeats the name; null and undefined leave it out. */
 export type ParamValue = Primitive | null | undefined | readonly Primitive[];
+/** The `params` option: an object, URLSearchParams, or a query string. */
 export type Params = Record<string, ParamValue> | URLSearchParams | string;
 /** null or undefined: this name is not sent, neither from a client's defaults nor as onepool's default. */
 export type HeaderValue = string | number | readonly (string | number)[] | null | undefined;
+/** The `headers` option: an object, a Headers, a Map, or [name, value] pairs. */
 export type HeadersInit =
   | Record<string, HeaderValue>
   | Iterable<readonly [string, string | number | null | undefined]>;
@@ -36,17 +39,25 @@ export type FormInit =
 /** A request body: bytes, a file read by the worker (`file(path)`), or a stream of chunks. */
 export type Body = string | Uint8Array | ArrayBuffer | FileBody | StreamBody;
 
+/** The `timeout` option, in milliseconds; a number alone sets `connect` and `read`. */
 export interface Timeouts {
   /** ms to get a connection: opening one (TCP + TLS), or waiting for a free one. Default 10 000. */
   connect?: number;
   /** ms without a byte from the server, once the request is sent. Default 30 000. */
   read?: number;
+  /**
+   * ms without progress while the request body is being sent (the server has stopped reading it);
+   * a slow upload that keeps moving never fails on it. Default 30 000.
+   */
+  write?: number;
   /** ms for the whole call: every redirect hop, retry and backoff. Default 0 (no limit beyond connect and read). */
   total?: number;
 }
 
 /** A pool handle as options see it (made by `createPool`); only its id crosses to the worker. */
+/** A reference to a private pool, for the `pool` option: a {@link Pool} is one. */
 export interface PoolRef {
+  /** The pool's id in the worker (0 is the process-wide pool). */
   readonly id: number;
 }
 
@@ -82,7 +93,7 @@ export interface RequestOptions extends TransportOptions {
   onUploadProgress?: ProgressCallback;
   /** Called as the response body arrives (throttled); the last call has percent 100. */
   onDownloadProgress?: ProgressCallback;
-  /** A number sets both connect and read timeouts (ms); 0 disables one. */
+  /** A number sets the connect, read and write timeouts (ms); 0 disables one. */
   timeout?: number | Timeouts;
   /** Throw HTTPStatusError for 4xx and 5xx responses. Default false. */
   throwHttpErrors?: boolean;
@@ -120,7 +131,12 @@ export interface RequestOptions extends TransportOptions {
   trustEnv?: boolean;
 }
 
-export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connect: 10_000, read: 30_000, total: 0 };
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = {
+  connect: 10_000,
+  read: 30_000,
+  write: 30_000,
+  total: 0,
+};
 export const DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024;
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const USER_AGENT = 'onepool/0.1';
@@ -140,6 +156,7 @@ export interface PreparedRequest {
   onDownloadProgress: ProgressCallback | undefined;
   connectTimeout: number;
   readTimeout: number;
+  writeTimeout: number;
   throwHttpErrors: boolean;
   transport: ResolvedTransport;
   decompress: boolean;
@@ -402,13 +419,14 @@ function resolveTimeouts(timeout: RequestOptions['timeout']): Required<Timeouts>
   if (typeof timeout === 'number') {
     t.connect = timeout;
     t.read = timeout;
+    t.write = timeout;
   } else if (isPlainObject(timeout)) {
     // A field set to undefined keeps its default, as an absent one does.
-    for (const name of ['connect', 'read', 'total'] as const)
+    for (const name of ['connect', 'read', 'write', 'total'] as const)
       if (timeout[name] !== undefined) t[name] = timeout[name] as number;
   } else
     throw new InvalidArgumentError(
-      `timeout must be a number of ms or { connect, read, total }, not ${Array.isArray(timeout) ? 'an array' : timeout === null ? 'null' : typeof timeout}`,
+      `timeout must be a number of ms or { connect, read, write, total }, not ${Array.isArray(timeout) ? 'an array' : timeout === null ? 'null' : typeof timeout}`,
     );
   for (const [name, ms] of Object.entries(t)) {
     if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
@@ -514,6 +532,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     onDownloadProgress: callback(opts.onDownloadProgress, 'onDownloadProgress'),
     connectTimeout: timeouts.connect,
     readTimeout: timeouts.read,
+    writeTimeout: timeouts.write,
     throwHttpErrors: opts.throwHttpErrors === true,
     transport,
     pool: opts.pool?.id ?? 0,

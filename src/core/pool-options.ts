@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from './errors.js';
 import { checkKeys, poolKeys } from './option-keys.js';
 
+/** The options of a pool: `configurePool()` for the process-wide one, `createPool()` for a private one. */
 export interface PoolOptions {
   /** HTTP/1.1 connections per pool key (origin + configuration). Default 16. */
   connectionsPerOrigin?: number;

@@ -13,6 +13,7 @@ export interface Progress {
   percent: number | undefined;
 }
 
+/** The `onUploadProgress` and `onDownloadProgress` options: called at most every 50 ms, and once at the end. */
 export type ProgressCallback = (progress: Progress) => void;
 
 export const PROGRESS_INTERVAL_MS = 50;

@@ -58,8 +58,10 @@ export interface WireRequest {
   body: Uint8Array | null;
   /** ms; 0 disables */
   connectTimeout: number;
-  /** ms between two bytes from the server (time to headers included); 0 disables */
+  /** ms between two bytes from the server, from when the request has been sent; 0 disables */
   readTimeout: number;
+  /** ms without progress sending the request body; 0 disables */
+  writeTimeout: number;
   /** the pool key (see transport-key.ts), computed once per configuration by the caller */
   key: string;
   /** the transport configuration behind `key`; absent for the default configuration */

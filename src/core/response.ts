@@ -59,21 +59,29 @@ export function parseJSON<T>(text: string, url: string): T {
   }
 }
 
+/** Which connection carried an exchange: the evidence of connection reuse. */
 export interface ConnectionInfo {
   /** process-wide connection number */
   readonly id: number;
   /** true when an earlier exchange had used this connection */
   readonly reused: boolean;
+  /** The connection's protocol: HTTP/1.1 or HTTP/2. */
   readonly protocol: 'h1' | 'h2';
 }
 
+/** A complete response, body read: what `request()` and the verbs return, on both faces. */
 export class Response {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The reason phrase on HTTP/1.1 (empty on HTTP/2, which has none). */
   readonly statusText: string;
+  /** The response headers (names case-insensitive). */
   readonly headers: Headers;
   /** The URL that produced this response. */
   readonly url: string;
+  /** The HTTP version the response came with. */
   readonly httpVersion: '1.1' | '2';
+  /** The connection that carried the final exchange. */
   readonly connection: ConnectionInfo;
   /** The redirect responses that led here, oldest first (empty without redirects). */
   readonly history: readonly Response[];

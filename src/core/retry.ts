@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import type { Response } from './response.js';
 
+/** The `retry` option in full; a number alone sets `limit`, and 0 or false turns retries off. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 2. */
   limit?: number;
@@ -21,7 +22,12 @@ export interface RetryOptions {
   /** Response statuses that are retried. Default 408, 413, 429, 500, 502, 503, 504. */
   statuses?: readonly number[];
   /** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^attempt)] ms. Default { base: 300, cap: 10 000 }. */
-  backoff?: { base?: number; cap?: number };
+  backoff?: {
+    /** ms of the first retry's wait bound; it doubles with each retry. */
+    base?: number;
+    /** ms that no wait exceeds. */
+    cap?: number;
+  };
   /** Wait as long as a Retry-After header says (seconds or an HTTP date). Default true. */
   respectRetryAfter?: boolean;
   /** A Retry-After longer than this (ms) is not waited for: the response is returned as it is. Default 60 000. */

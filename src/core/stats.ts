@@ -3,6 +3,7 @@
  * reuse ("1 connection opened, 9 exchanges reused") instead of timing.
  */
 
+/** Connection and exchange counts, for a whole pool or one of its keys. */
 export interface Counters {
   /** connections open now */
   open: number;
@@ -26,18 +27,23 @@ export interface Counters {
   replayed: number;
 }
 
+/** The counts of one pool key (one origin with one transport configuration). */
 export interface KeyStats extends Counters {
   /** the pool key: origin, plus '#…' naming the transport configuration when it is not the default */
   key: string;
+  /** the origin alone: scheme, host and port */
   origin: string;
   /** protocol of the most recently opened connection; null before the first */
   protocol: 'h1' | 'h2' | null;
 }
 
+/** A snapshot of one pool, from `client.pool.stats()` or `pool.stats()`. */
 export interface PoolStats {
   /** 0 for the process-wide pool, else the private pool's id */
   pool: number;
+  /** the counts summed over every key */
   totals: Counters;
+  /** one entry per pool key the pool has used */
   keys: KeyStats[];
 }
 

@@ -144,12 +144,17 @@ export function headResult(wire: WireHead, body: Uint8Array): ExchangeResult {
 
 /** The response head of a streamed exchange, the same on both faces. */
 export abstract class StreamHead {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The reason phrase on HTTP/1.1 (empty on HTTP/2, which has none). */
   readonly statusText: string;
+  /** The response headers (names case-insensitive). */
   readonly headers: Headers;
   /** The URL that produced this response. */
   readonly url: string;
+  /** The HTTP version the response came with. */
   readonly httpVersion: '1.1' | '2';
+  /** The connection that carries the body. */
   readonly connection: ConnectionInfo;
   /** @internal */
   protected readonly state: StreamState;

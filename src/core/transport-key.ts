@@ -12,10 +12,14 @@ import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
 import { hostnameProblem } from './hostname.js';
 import type { ProxyOption, WireProxy } from './proxy.js';
+import { checkTLSMaterial } from './tls-material.js';
 
+/** A PEM-encoded certificate or key, as text or bytes. */
 export type PEM = string | Uint8Array;
+/** A TLS protocol version onepool lets a connection use. */
 export type TLSVersion = 'TLSv1.2' | 'TLSv1.3';
 
+/** The `tls` option: how connections verify the server and present a client certificate. */
 export interface TLSOptions {
   /** Verify the server's certificate chain and name. Default true. */
   verify?: boolean;
@@ -143,6 +147,8 @@ const DEFAULT_TLS: WireTLS = { rejectUnauthorized: true };
 const DEFAULT: ResolvedTransport = { id: '', config: undefined };
 const tlsCache = new WeakMap<TLSOptions, { id: string; tls: WireTLS }>();
 const resolvedCache = new Map<string, ResolvedTransport>();
+/** ids of TLS settings whose material has been checked (checkTLSMaterial) */
+const checkedIds = new Set<string>(['']);
 
 /**
  * A PEM option as text. Text without a `-----BEGIN ` line is refused: Node would take a file path
@@ -234,6 +240,12 @@ function resolveTLS(tls: TLSOptions | undefined): { id: string; tls: WireTLS } {
   const resolved = isDefault
     ? { id: '', tls: DEFAULT_TLS }
     : { id: createHash('sha256').update(JSON.stringify(out)).digest('hex').slice(0, 16), tls: out };
+  if (!checkedIds.has(resolved.id)) {
+    checkTLSMaterial(out);
+    // Bounded like resolvedCache: a forgotten id costs one more check, nothing else.
+    if (checkedIds.size > 1000) checkedIds.clear();
+    checkedIds.add(resolved.id);
+  }
   tlsCache.set(tls, resolved);
   return resolved;
 }

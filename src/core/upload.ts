@@ -10,6 +10,7 @@ import type { WirePart, WireUpload } from './protocol.js';
 
 /** A file on disk used as a body or a multipart part; made by {@link file}. */
 export class FileBody {
+  /** The file to send, read by the pool worker when the request is sent. */
   readonly path: string;
   /** the name sent in a multipart part (default: the path's last segment) */
   readonly filename: string | undefined;
@@ -33,17 +34,27 @@ export function file(path: string, options?: { filename?: string; type?: string 
   return new FileBody(path, options);
 }
 
+/** One piece of a streamed body; strings are sent as UTF-8. */
 export type Chunk = Uint8Array | string;
 /** Streamed bodies: the async face takes all of them, the sync face only sync iterables. */
 export type StreamBody = Iterable<Chunk> | AsyncIterable<Chunk>;
 
+/** One field of a multipart form: a text value, a file, bytes, or a part described in full. */
 export type MultipartValue =
   | string
   | number
   | boolean
   | FileBody
   | Uint8Array
-  | { value: Uint8Array | string; filename?: string; type?: string };
+  | {
+      /** The part's content. */
+      value: Uint8Array | string;
+      /** The file name the part is sent with. */
+      filename?: string;
+      /** The part's Content-Type. */
+      type?: string;
+    };
+/** The `multipart` option: field names to values; an array value repeats the name. */
 export type Multipart = Record<string, MultipartValue | readonly MultipartValue[]>;
 
 /** How a request body that is not plain bytes goes out. */

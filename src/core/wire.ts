@@ -49,6 +49,7 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
       body,
       connectTimeout: req.connectTimeout,
       readTimeout: req.readTimeout,
+      writeTimeout: req.writeTimeout,
       key: poolKey(req.pool, req.url.origin, req.transport, proxy),
       transport: req.transport.config,
       decompress: req.decompress,

@@ -46,6 +46,7 @@ export interface MockFallback {
   unmatched(request: MockRequest): string;
 }
 
+/** The options of `createMockPool()`. */
 export interface MockPoolOptions {
   /** The pool that pass-through (and a recording pool's real) requests use; default the process-wide one. */
   pool?: PoolRef;

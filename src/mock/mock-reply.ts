@@ -24,6 +24,7 @@ export interface MockReply {
   status?: number;
   /** Default: the status's standard text. */
   statusText?: string;
+  /** The response headers. */
   headers?: HeadersInit;
   /** The body as the server sends it (encoded, when `headers` sets a Content-Encoding). */
   body?: string | Uint8Array | ArrayBuffer;

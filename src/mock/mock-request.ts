@@ -7,7 +7,9 @@ import type { PreparedRequest } from '../core/options.js';
 
 const decoder = new TextDecoder();
 
+/** A request as a mock pool saw it: what interceptors match, handlers receive and `calls` lists. */
 export class MockRequest {
+  /** the HTTP method, upper case */
   readonly method: string;
   /** the whole URL, query included */
   readonly url: string;
@@ -17,6 +19,7 @@ export class MockRequest {
   readonly pathname: string;
   /** the path with the query, as sent on the wire */
   readonly path: string;
+  /** the query parameters */
   readonly query: URLSearchParams;
   /** the headers onepool would send (User-Agent, Accept, Accept-Encoding, cookies and credentials included) */
   readonly headers: Headers;

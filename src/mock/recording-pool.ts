@@ -11,8 +11,13 @@ import type { PoolRef } from '../core/options.js';
 import { Cassette, DEFAULT_REDACTED } from './cassette.js';
 import { MockPool } from './mock-pool.js';
 
+/**
+ * `record`: real exchanges, written from scratch; `replay`: the file only; `record-missing`: the
+ * file, and real exchanges appended for what it lacks.
+ */
 export type RecordMode = 'record' | 'replay' | 'record-missing';
 
+/** The options of `createRecordingPool()`. */
 export interface RecordingPoolOptions {
   /** The JSON file: written in `record` (from scratch) and `record-missing` (appended), read otherwise. */
   path: string;

@@ -32,6 +32,11 @@ export interface Tracked {
   reused: boolean;
 }
 
+/** An exchange of a key, in its queue until it starts on a connection; a closing pool fails those still queued. */
+export interface Queued extends Tracked {
+  poolClosed(): void;
+}
+
 /** Told when a connection has nothing in flight any more: it may be closed to make room (limits.ts). */
 interface RoomCheck {
   scheduleRoomCheck(): void;
@@ -44,6 +49,8 @@ export class KeyAccount {
   readonly connections = new Set<Connection>();
   protocol: 'h1' | 'h2' | null = null;
   queued = 0;
+  /** the exchanges counted in `queued` */
+  readonly waiting = new Set<Queued>();
   running = 0;
   opened = 0;
   closedIdle = 0;
@@ -149,6 +156,7 @@ export function attach(tracked: Tracked, connection: Connection): void {
   tracked.connection = connection;
   const entry = connection.entry;
   entry.queued--;
+  entry.waiting.delete(tracked as Queued);
   entry.running++;
   tracked.reused = connection.uses++ > 0;
   if (tracked.reused) entry.reused++;
@@ -163,11 +171,13 @@ export function detach(tracked: Tracked): void {
   connection.inflight--;
   connection.entry.running--;
   connection.entry.queued++;
+  connection.entry.waiting.add(tracked as Queued);
 }
 
 /** Accounts for an exchange handed to `entry`'s dispatcher. */
-export function started(entry: KeyAccount): void {
+export function started(entry: KeyAccount, exchange: Queued): void {
   entry.queued++;
+  entry.waiting.add(exchange);
 }
 
 /** Accounts for an exchange that finished (response or error), on a connection or still queued. */
@@ -180,6 +190,7 @@ export function finished(entry: KeyAccount, tracked: Tracked): void {
     if (connection.inflight === 0) entry.idled();
   } else {
     entry.queued--;
+    entry.waiting.delete(tracked as Queued);
   }
 }
 

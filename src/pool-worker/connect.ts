@@ -6,7 +6,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import type { TransportConfig, WireTLS } from '../core/transport-key.js';
 
 /** A socket that never finishes its handshake is abandoned after this long (the exchange's own connect timeout is usually shorter). */
@@ -80,6 +80,7 @@ export function openSocket(
 ): void {
   const host = bare(origin.hostname);
   let done = false;
+  let timer: NodeJS.Timeout | undefined;
   const finish = (error: Error | null, socket?: Socket) => {
     if (done) return;
     done = true;
@@ -87,29 +88,43 @@ export function openSocket(
     callback(error, socket);
   };
   let socket: Socket;
-  if (origin.protocol === 'https:') {
-    const tls = transport?.tls ?? DEFAULT_TLS;
-    const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
-    const tlsSocket: TLSSocket = tlsConnect({
-      ...tlsOptions(transport),
-      host,
-      port: Number(origin.port) || 443,
-      servername,
-      ALPNProtocols: alpn,
-    });
-    tlsSocket.once('secureConnect', () => finish(null, tlsSocket));
-    socket = tlsSocket;
-  } else {
-    socket = netConnect({ host, port: Number(origin.port) || 80, ...connectOptions(transport) } as never);
-    socket.once('connect', () => finish(null, socket));
+  // A setting OpenSSL refuses throws here, synchronously: reported like any failed connect, so the
+  // caller's state (a probe in progress, a slot taken) is undone by its callback.
+  try {
+    socket = connectSocket(origin, host, transport, alpn);
+  } catch (error) {
+    process.nextTick(finish, error as Error);
+    return;
   }
+  if (origin.protocol === 'https:') socket.once('secureConnect', () => finish(null, socket));
+  else socket.once('connect', () => finish(null, socket));
   socket.setNoDelay(true);
   socket.once('error', (error) => finish(error));
-  const timer = setTimeout(() => {
+  timer = setTimeout(() => {
     const error = Object.assign(new Error(`connect to ${origin.origin} timed out`), {
       code: 'UND_ERR_CONNECT_TIMEOUT',
     });
     socket.destroy(error);
     finish(error);
   }, SOCKET_CONNECT_TIMEOUT);
+}
+
+function connectSocket(
+  origin: URL,
+  host: string,
+  transport: TransportConfig | undefined,
+  alpn: string[],
+): Socket {
+  if (origin.protocol === 'https:') {
+    const tls = transport?.tls ?? DEFAULT_TLS;
+    const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+    return tlsConnect({
+      ...tlsOptions(transport),
+      host,
+      port: Number(origin.port) || 443,
+      servername,
+      ALPNProtocols: alpn,
+    });
+  }
+  return netConnect({ host, port: Number(origin.port) || 80, ...connectOptions(transport) } as never);
 }

@@ -31,6 +31,12 @@ export interface OutgoingRequest {
   bodyTimeout: number;
   /** WireRequest.replayUnprocessed: h2.ts may replay it when the server did not process it */
   replayUnprocessed: boolean;
+  /**
+   * undici's: false keeps the connection after a HEAD, which undici otherwise closes in case the
+   * server sends a body anyway. Such bytes still retire the connection: undici reads an idle
+   * connection and destroys it on anything it was not waiting for (README, "HEAD requests").
+   */
+  reset?: false;
 }
 
 /** Something that carries requests to their origin, delivering the events to the sink. */
@@ -38,8 +44,41 @@ export interface Driver {
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void;
 }
 
-/** An exchange as dispatching sees it: the sink of its events, and the owner of a pulled upload. */
-export type Dispatched = ExchangeSink & { takeUpload(pull: Pull): void };
+/**
+ * How an exchange times the sending of its request body (timeout.write while it goes out,
+ * timeout.read only once it is all sent). Told by the metered body below, the one place every
+ * streamed, file, multipart and large byte body passes through on its way to either driver.
+ */
+export interface BodyTiming {
+  /** The body is sent chunk by chunk: the read timer waits for `bodySent`. */
+  bodyTimed(): void;
+  /** A chunk is with the driver, which owes taking it within timeout.write. */
+  bodyWriting(): void;
+  /** The driver has taken the chunk; the next one comes from the body's source (no timer runs). */
+  bodyWritten(): void;
+  /** The whole body has been taken by the driver: the server owes a response from now on. */
+  bodySent(): void;
+}
+
+/** An exchange as dispatching sees it: the sink of its events, the owner of a pulled upload, its body's timer. */
+export type Dispatched = ExchangeSink & BodyTiming & { takeUpload(pull: Pull): void };
+
+/**
+ * A byte body sent in slices, so that its sending can be timed and its progress reported. Unlike a
+ * stream it can be sent again (each iteration starts over): h2.ts may replay it.
+ */
+export class SlicedBytes implements BodySource {
+  readonly #iterate: () => AsyncIterator<Uint8Array>;
+  constructor(iterate: () => AsyncIterator<Uint8Array>) {
+    this.#iterate = iterate;
+  }
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.#iterate();
+  }
+}
+
+/** Byte bodies above this are sent as SlicedBytes; smaller ones go out with the headers in one write. */
+const SLICE = 65_536;
 
 /** A request body pulled from the caller one chunk at a time; its exchange feeds it. */
 export class Pull implements BodySource {
@@ -72,28 +111,40 @@ export class Pull implements BodySource {
   }
 }
 
-/** Counts bytes as undici takes them, and reports progress (throttled, then once at the end). */
-async function* counted(source: BodySource, req: WireRequest, total: number | undefined, reply: Reply) {
+/**
+ * Counts bytes as the driver takes them, reports progress (throttled, then once at the end), and
+ * times the sending: a driver asks for the next chunk only once it has written (and drained) the
+ * last, so from yield to resume the chunk is being sent and the write timer runs.
+ */
+async function* metered(
+  source: BodySource,
+  req: WireRequest,
+  total: number | undefined,
+  reply: Reply,
+  timing: BodyTiming,
+) {
   let sent = 0;
   let last = 0;
   for await (const chunk of source) {
     sent += chunk.byteLength;
     const now = Date.now();
-    // Reported as undici takes each chunk: the last report of a body of known size must go out
-    // before its last chunk, or the response could overtake it.
+    // Reported as the driver takes each chunk: the last report of a body of known size must go
+    // out before its last chunk, or the response could overtake it.
     if (req.uploadProgress && (sent === total || now - last >= PROGRESS_INTERVAL_MS)) {
       last = now;
       reply({ t: 'progress', id: req.id, transferred: sent, total });
     }
+    timing.bodyWriting();
     yield chunk;
+    timing.bodyWritten();
   }
   if (req.uploadProgress && sent !== total)
     reply({ t: 'progress', id: req.id, transferred: sent, total: total ?? sent });
+  timing.bodySent();
 }
 
-/** A byte body handed over in slices, so its progress can be reported. */
 async function* slices(body: Uint8Array): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < body.byteLength; at += 65_536) yield body.subarray(at, at + 65_536);
+  for (let at = 0; at < body.byteLength; at += SLICE) yield body.subarray(at, at + SLICE);
 }
 
 async function formData(parts: WirePart[]) {
@@ -120,12 +171,21 @@ const hasHeader = (headers: string[], name: string): boolean => {
 /** The body and headers to dispatch; a promise only for multipart bodies with file parts. */
 function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body | Promise<Body> {
   const upload = req.upload;
+  const counted = (source: BodySource, total: number | undefined) => {
+    exchange.bodyTimed();
+    return metered(source, req, total, reply, exchange);
+  };
   if (!upload) {
-    if (!req.uploadProgress || !req.body) return { headers: req.headers, body: req.body };
+    const bytes = req.body;
+    if (!bytes || (!req.uploadProgress && bytes.byteLength <= SLICE))
+      return { headers: req.headers, body: bytes };
     const headers = hasHeader(req.headers, 'content-length')
       ? req.headers
-      : [...req.headers, 'content-length', String(req.body.byteLength)];
-    return { headers, body: counted(slices(req.body), req, req.body.byteLength, reply) };
+      : [...req.headers, 'content-length', String(bytes.byteLength)];
+    exchange.bodyTimed();
+    // Each iteration meters afresh: a replay (h2.ts) sends, times and reports the body again.
+    const body = new SlicedBytes(() => metered(slices(bytes), req, bytes.byteLength, reply, exchange));
+    return { headers, body };
   }
   if (upload.kind === 'file') {
     // A stat is a few microseconds on a local file; it buys Content-Length and a total for progress.
@@ -133,26 +193,29 @@ function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body
     const headers = hasHeader(req.headers, 'content-length')
       ? req.headers
       : [...req.headers, 'content-length', String(size)];
-    return { headers, body: counted(createReadStream(upload.path), req, size, reply) };
+    return { headers, body: counted(createReadStream(upload.path), size) };
   }
   if (upload.kind === 'pull') {
     const pull = new Pull(req.id, reply);
     exchange.takeUpload(pull);
     const cl = req.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
     const total = cl === -1 ? undefined : Number(req.headers[cl + 1]);
-    return { headers: req.headers, body: counted(pull, req, total, reply) };
+    return { headers: req.headers, body: counted(pull, total) };
   }
   return formData(upload.parts).then((form) => {
     // undici's own encoder: the stream and the Content-Type with its boundary.
     const encoded = new (undiciFetchClasses().Response)(form);
     const headers = [...req.headers, 'content-type', encoded.headers.get('content-type')!];
-    return { headers, body: counted(encoded.body as BodySource, req, undefined, reply) };
+    return { headers, body: counted(encoded.body as BodySource, undefined) };
   });
 }
 
+const KEEP_AFTER_HEAD = { reset: false } as const;
+
 /** Dispatches `req` on `driver`; any failure before the driver takes it goes to `sink.error`. */
 export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: Dispatched): void {
-  const go = (body: Body) =>
+  const go = (body: Body) => {
+    const chunked = body.body !== null && typeof body.body !== 'string' && !(body.body instanceof Uint8Array);
     driver.dispatch(
       {
         origin: req.origin,
@@ -160,14 +223,17 @@ export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply,
         method: req.method,
         headers: body.headers,
         body: body.body,
-        // Both exchange kinds run their own exact read timer; undici's coarse ones (~500 ms ticks)
-        // stay only as a backstop.
-        headersTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
+        // Both exchange kinds run their own exact read and write timers; undici's coarse ones
+        // (~500 ms ticks) stay only as a backstop. Not for the head after a body sent in chunks:
+        // undici's head timer runs from before the body, and a slow upload must not trip it.
+        headersTimeout: req.readTimeout > 0 && !chunked ? req.readTimeout + 2_000 : 0,
         bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
         replayUnprocessed: req.replayUnprocessed,
+        ...(req.method === 'HEAD' ? KEEP_AFTER_HEAD : undefined),
       },
       sink,
     );
+  };
   try {
     const body = requestBody(req, reply, sink);
     if (body instanceof Promise) body.then(go).catch((error: Error) => sink.error(error));

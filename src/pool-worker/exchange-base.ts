@@ -4,7 +4,11 @@
  * - time out getting a connection (timeout.connect covers waiting for a free one too);
  * - run their own read timer (timeout.read, without a byte from the server): undici 7's timers tick
  *   in ~500 ms steps, so a 200 ms read timeout would fire after about a second; undici's stay as a
- *   backstop (dispatch.ts);
+ *   backstop (dispatch.ts). It starts once the request is sent: at start for a body that goes out
+ *   with the headers, after its last chunk for one sent in chunks (dispatch.ts, BodyTiming);
+ * - run a write timer while a chunk of the request body is with the driver (timeout.write, no
+ *   progress sending it: the server stopped reading); waiting for the body's own source (a slow
+ *   caller-side stream) is not timed;
  * - tell the caller, on an error, whether the connection was reused and whether the response had
  *   started (the stale keep-alive rule needs both);
  * - account for themselves in the pool exactly once.
@@ -12,7 +16,7 @@
 import type { Transferable } from 'node:worker_threads';
 import type { FromWorker, WireRequest } from '../core/protocol.js';
 import type { WireError } from '../core/wire-error.js';
-import { finished, started } from './accounting.js';
+import { finished, type Queued, started } from './accounting.js';
 import { dispatchExchange, type Pull } from './dispatch.js';
 import { addExchange, type LiveExchange, removeExchange } from './exchanges.js';
 import { entryFor, poolById } from './registry.js';
@@ -21,7 +25,7 @@ import { ExchangeSink } from './sink.js';
 
 export type Reply = (message: FromWorker, transfer?: Transferable[]) => void;
 
-export abstract class BaseExchange extends ExchangeSink implements LiveExchange {
+export abstract class BaseExchange extends ExchangeSink implements LiveExchange, Queued {
   protected readonly req: WireRequest;
   protected readonly entry: KeyEntry;
   protected readonly reply: Reply;
@@ -31,7 +35,11 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
   protected status = 0;
   #accounted = false;
   #connectTimer: NodeJS.Timeout | undefined;
+  #poolTimer: NodeJS.Timeout | undefined;
   #readTimer: NodeJS.Timeout | undefined;
+  #writeTimer: NodeJS.Timeout | undefined;
+  /** the request body is sent in chunks, each timed; the read timer waits for the last */
+  #bodyTimed = false;
   #pull: Pull | undefined;
   #left = false;
 
@@ -48,6 +56,19 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
           message: `no connection to ${req.origin} within ${req.connectTimeout} ms`,
         });
       }, req.connectTimeout);
+    }
+    const { maxConnections, poolTimeout } = entry.pool.options;
+    if (maxConnections > 0 && poolTimeout > 0) {
+      // Under the cap a key's exchanges queue in its dispatcher for one of its connections
+      // (limits.ts, connectionsPerKey); one still waiting while the key's connections are all in
+      // use has waited for the pool as a connection waiting for a slot does.
+      this.#poolTimer = setTimeout(() => {
+        if (this.connection || entry.connections.size === 0) return;
+        this.fail({
+          code: 'ONEPOOL_ERR_POOL_TIMEOUT',
+          message: `no free connection within ${poolTimeout} ms (maxConnections ${maxConnections})`,
+        });
+      }, poolTimeout);
     }
   }
 
@@ -77,7 +98,50 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
   }
 
   protected onStart(): void {
-    this.startReadTimer();
+    // Started again (a replay): the body goes out again, from its first chunk.
+    this.#stopWriteTimer();
+    if (this.#bodyTimed) this.stopReadTimer();
+    else this.startReadTimer();
+  }
+
+  /** Its pool is closing while it waits for a connection: it fails now, never to start. */
+  poolClosed(): void {
+    this.fail({ code: 'ONEPOOL_ERR_POOL_CLOSED', message: 'the pool was closed' });
+  }
+
+  bodyTimed(): void {
+    this.#bodyTimed = true;
+  }
+
+  bodyWriting(): void {
+    const ms = this.req.writeTimeout;
+    if (!(ms > 0) || this.#accounted) return;
+    if (this.#writeTimer) {
+      this.#writeTimer.refresh();
+      return;
+    }
+    this.#writeTimer = setTimeout(() => {
+      this.#writeTimer = undefined;
+      this.fail({
+        code: 'ONEPOOL_ERR_WRITE_TIMEOUT',
+        message: `write timeout: no progress sending the request body within ${ms} ms`,
+      });
+    }, ms);
+  }
+
+  bodyWritten(): void {
+    this.#stopWriteTimer();
+  }
+
+  bodySent(): void {
+    this.#stopWriteTimer();
+    // A response that came while the body went out has its read timer running already.
+    if (this.status === 0 && !this.#accounted) this.startReadTimer();
+  }
+
+  #stopWriteTimer(): void {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
   }
 
   /** (Re)starts the read timer: the server owes a byte within timeout.read from now. */
@@ -111,7 +175,9 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     if (this.#accounted) return;
     this.#accounted = true;
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#poolTimer);
     this.stopReadTimer();
+    this.#stopWriteTimer();
     finished(this.entry, this);
   }
 
@@ -121,6 +187,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange 
     if (status < 200) return false;
     this.status = status;
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#poolTimer);
     this.startReadTimer();
     return true;
   }
@@ -148,6 +215,6 @@ export function startOnPool(
   const entry = entryFor(pool, req.key, req.origin, req.transport, req.proxy);
   const exchange = new Kind(req, entry, reply);
   addExchange(req.id, exchange);
-  started(entry);
+  started(entry, exchange);
   dispatchExchange(entry, req, reply, exchange);
 }

@@ -24,7 +24,7 @@ import {
 import type { Socket } from 'node:net';
 import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
-import type { Driver, OutgoingRequest } from './dispatch.js';
+import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import { SettingsBackoff } from './h2-backoff.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
@@ -266,7 +266,8 @@ export class H2Origin implements Driver {
       typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : undefined;
     // A file, a pulled upload, multipart or a progress-metered body arrives as an async iterable.
     const source = body === null || typeof body === 'string' || body instanceof Uint8Array ? undefined : body;
-    const streamed = source !== undefined;
+    // Sliced bytes are sent in chunks too, but can be sent again.
+    const streamed = source !== undefined && !(source instanceof SlicedBytes);
     const headers: OutgoingHttpHeaders = {
       ':method': method,
       ':path': request.path,
@@ -284,10 +285,10 @@ export class H2Origin implements Driver {
           prev === undefined ? flat[i + 1]! : ([] as string[]).concat(prev as string, flat[i + 1]!);
       }
     }
-    const hasBody = streamed || (bytes !== undefined && bytes.byteLength > 0);
+    const hasBody = source !== undefined || (bytes !== undefined && bytes.byteLength > 0);
     // HTTP/2 frames the body itself, but RFC 9113 §8.1.1 lets a request carry its length, and some
     // servers and proxies refuse a body without it (lighttpd: 411 Length Required). A streamed body
-    // has it only when the caller or dispatch.ts (a file's size) set it.
+    // has it only when the caller or dispatch.ts (a file's size, a sliced byte body's) set it.
     const length = body === null ? 0 : bytes?.byteLength;
     if (
       length !== undefined &&

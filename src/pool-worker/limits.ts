@@ -1,12 +1,25 @@
 /**
  * A pool's connection limit. Every connection of a pool holds one slot while it is connecting or
  * open; under `maxConnections` a connection that finds no slot waits in a FIFO queue (failing after
- * `poolTimeout`), and idle connections (of any key) are closed to make room. Busy connections are
- * never closed.
+ * `poolTimeout`), and idle connections are closed to make room. Busy connections are never closed.
+ * A key's exchanges queue in its dispatcher, not here (connectionsPerKey), so a freed connection goes
+ * to the key's next exchange first and only idle ones are left for other keys.
  */
 import type { ResolvedPoolOptions } from '../core/pool-options.js';
 import type { Connection, KeyAccount } from './accounting.js';
 import { poolError } from './pool-error.js';
+
+/**
+ * HTTP/1.1 connections one key's dispatcher may have: never more than the pool's cap. A key's
+ * dispatcher with more connections than the cap would queue each extra exchange on its own not yet
+ * connected connection, which then waits for a slot that only closing an idle connection (of this
+ * very key) can free; held within the cap, the exchanges wait in the dispatcher's queue and take the
+ * key's connections as they come free.
+ */
+export function connectionsPerKey(options: ResolvedPoolOptions): number {
+  const cap = options.maxConnections;
+  return cap === 0 ? options.connectionsPerOrigin : Math.min(cap, options.connectionsPerOrigin);
+}
 
 /** A pool as its keys and their connections see it: its current policy and its connection slots. */
 export interface LimitedPool {

@@ -300,7 +300,14 @@ export function tunnelConnector(
       if (error || !socket) return callback(error, null);
       if (!https) return callback(null, socket);
       const servername = (tls.servername as string | undefined) ?? (isIP(host) === 0 ? host : undefined);
-      const secure = tlsConnect({ ...tls, socket, host, servername, ALPNProtocols: alpn });
+      let secure: ReturnType<typeof tlsConnect>;
+      try {
+        secure = tlsConnect({ ...tls, socket, host, servername, ALPNProtocols: alpn });
+      } catch (e) {
+        // A setting OpenSSL refuses throws synchronously, here inside the tunnel's callback.
+        socket.destroy();
+        return callback(e as Error, null);
+      }
       const fail = (e: Error) => {
         secure.destroy();
         callback(e, null);

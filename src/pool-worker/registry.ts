@@ -6,7 +6,7 @@ import { POOL_OPTION_DEFAULTS, type ResolvedPoolOptions } from '../core/pool-opt
 import type { WireProxy } from '../core/proxy.js';
 import { type Counters, type PoolStats, zeroCounters } from '../core/stats.js';
 import type { TransportConfig } from '../core/transport-key.js';
-import { Limits } from './limits.js';
+import { connectionsPerKey, Limits } from './limits.js';
 import { KeyEntry } from './route.js';
 
 /** One pool: its policy, its connection limit and its keys. */
@@ -26,7 +26,7 @@ export class PoolState {
     const previous = this.options;
     this.options = options;
     const undiciChanged =
-      previous.connectionsPerOrigin !== options.connectionsPerOrigin ||
+      connectionsPerKey(previous) !== connectionsPerKey(options) ||
       previous.keepAliveTimeout !== options.keepAliveTimeout;
     for (const entry of this.entries.values()) entry.reconfigure(undiciChanged);
     this.limits.grantWaiters();

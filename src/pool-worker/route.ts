@@ -20,7 +20,7 @@ import { KeyAccount } from './accounting.js';
 import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
 import type { Driver, OutgoingRequest } from './dispatch.js';
 import { H2Origin } from './h2.js';
-import type { LimitedPool } from './limits.js';
+import { connectionsPerKey, type LimitedPool } from './limits.js';
 import { forwardDispatcher, forwards, tunnelConnector } from './proxy.js';
 import type { ExchangeSink } from './sink.js';
 import { watchTLSRefusal } from './tls-refusal.js';
@@ -48,6 +48,15 @@ export class KeyEntry extends KeyAccount implements Driver {
   #probing = false;
   /** the probe's socket when the server chose HTTP/1.1, handed to undici's first connect */
   #spare: Socket | undefined;
+  /**
+   * An HTTP/1.1 connection of this key went idle in this event-loop turn. undici hands such a
+   * connection to a new exchange only from the next check phase (it waits a turn for servers that
+   * close after promising keep-alive), so an exchange dispatched before then (the next request of a
+   * caller that answered at once, in the same poll phase) would open a second connection.
+   */
+  #freedThisTurn = false;
+  /** exchanges held until undici has taken the freed connection back */
+  #deferred: Parked[] = [];
 
   constructor(
     key: string,
@@ -67,7 +76,24 @@ export class KeyEntry extends KeyAccount implements Driver {
     else this.mode = 'probe';
   }
 
+  override idled(): void {
+    super.idled();
+    if (this.#freedThisTurn || this.mode === 'h2') return;
+    this.#freedThisTurn = true;
+    setImmediate(() => {
+      this.#freedThisTurn = false;
+    });
+  }
+
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
+    if (this.#freedThisTurn) {
+      // Scheduled now, so after undici's own resume of the freed connection (immediates run in order).
+      if (this.#deferred.push({ request, sink }) === 1)
+        setImmediate(() => {
+          for (const held of this.#deferred.splice(0)) this.dispatch(held.request, held.sink);
+        });
+      return;
+    }
     if (this.proxy && forwards(this.origin, this.proxy))
       return void this.#forwarder().dispatch(undiciOptions(request), new UndiciHandler(sink));
     if (this.mode === 'h1') this.#undici().dispatch(undiciOptions(request), new UndiciHandler(sink));
@@ -143,15 +169,22 @@ export class KeyEntry extends KeyAccount implements Driver {
     return (options, callback) => {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       this.pool.limits.acquire(
-        (release) =>
-          base(options, (error, socket) => {
-            if (error || !socket) {
-              release();
-              return cb(error ?? new Error('no socket'), null);
-            }
-            this.adoptH1(socket as Socket, release);
-            cb(null, socket as Socket);
-          }),
+        (release) => {
+          try {
+            base(options, (error, socket) => {
+              if (error || !socket) {
+                release();
+                return cb(error ?? new Error('no socket'), null);
+              }
+              this.adoptH1(socket as Socket, release);
+              cb(null, socket as Socket);
+            });
+          } catch (error) {
+            // A connector that throws (a setting OpenSSL refuses) must still give its slot back.
+            release();
+            cb(error as Error, null);
+          }
+        },
         (error) => cb(error, null),
       );
     };
@@ -160,9 +193,9 @@ export class KeyEntry extends KeyAccount implements Driver {
   /** Plain-http exchanges through an http(s) proxy: absolute-form requests on connections to the proxy. */
   #forwarder(): Pick<Dispatcher, 'dispatch'> {
     if (this.#forward) return this.#forward;
-    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    const { keepAliveTimeout } = this.pool.options;
     this.#forward = forwardDispatcher(this.origin, this.proxy!, (base) => this.#adopting(base), {
-      connections: connectionsPerOrigin,
+      connections: connectionsPerKey(this.pool.options),
       keepAliveTimeout,
       timeout: SOCKET_CONNECT_TIMEOUT,
     });
@@ -189,10 +222,10 @@ export class KeyEntry extends KeyAccount implements Driver {
         return process.nextTick(callback as (e: null, s: Socket) => void, null, spare);
       adopting(options, callback);
     };
-    const { connectionsPerOrigin, keepAliveTimeout } = this.pool.options;
+    const { keepAliveTimeout } = this.pool.options;
     this.#h1 = new Pool(this.origin, {
       connect,
-      connections: connectionsPerOrigin,
+      connections: connectionsPerKey(this.pool.options),
       pipelining: 1,
       keepAliveTimeout,
       // A server's Keep-Alive hint may shorten the idle time, never lengthen it past ours.
@@ -216,6 +249,8 @@ export class KeyEntry extends KeyAccount implements Driver {
   }
 
   async close(): Promise<void> {
+    // Exchanges still queued in a dispatcher (undici's close would let them run) fail now.
+    for (const exchange of [...this.waiting]) exchange.poolClosed();
     this.#spare?.destroy();
     await Promise.all([this.#h1?.close().catch(() => {}), this.#h2?.close()]);
   }

@@ -22,6 +22,10 @@ import { runSyncAll } from './all.js';
 import { runSync } from './driver.js';
 import type { SyncStreamingResponse } from './streaming.js';
 
+/**
+ * The sync face: every verb blocks until the response is complete. Made by `new SyncClient(defaults)`
+ * or as `client.sync`; `syncClient.async` is its async twin.
+ */
 export class SyncClient extends Face<Response, SyncStreamingResponse> {
   /** Stats of the pool this client uses (the process-wide one unless `pool` was given). */
   readonly pool: PoolView<PoolStats, string>;

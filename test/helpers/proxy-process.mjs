@@ -38,15 +38,22 @@ function relay(client, host, port, rest, cutAfter) {
   openTunnels++;
   upstream.on('close', () => openTunnels--);
   let down = 0;
+  // With backpressure both ways, as a real proxy relays: a slow reader behind the proxy slows the sender.
+  const forward = (from, to, chunk) => {
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  };
   upstream.on('data', (chunk) => {
     down += chunk.length;
-    client.write(chunk);
+    forward(upstream, client, chunk);
     if (cutAfter && down > cutAfter) {
       client.destroy();
       upstream.destroy();
     }
   });
-  client.on('data', (chunk) => upstream.write(chunk));
+  client.on('data', (chunk) => forward(client, upstream, chunk));
   if (rest.length) upstream.write(rest);
   upstream.on('error', () => client.destroy());
   client.on('error', () => upstream.destroy());

@@ -342,6 +342,29 @@ function handler(req, res) {
     });
   }
   if (seen.length > 1000) seen.shift();
+  if (req.url.startsWith('/slow-read')) {
+    // Reads the body in bursts of ?burst= bytes (default 256 KiB), pausing ?pause= ms (default 50)
+    // after each: an upload that always moves, slowly; answers with the byte count at the end.
+    const burst = Number(new URL(req.url, 'http://x').searchParams.get('burst') ?? 262_144);
+    const pause = Number(new URL(req.url, 'http://x').searchParams.get('pause') ?? 50);
+    let bytes = 0;
+    let inBurst = 0;
+    req.on('data', (c) => {
+      bytes += c.length;
+      inBurst += c.length;
+      if (inBurst < burst) return;
+      inBurst = 0;
+      req.pause();
+      setTimeout(() => req.resume(), pause);
+    });
+    req.on('end', () => send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ bytes })));
+    return;
+  }
+  if (req.url.startsWith('/no-read')) {
+    // Never reads the body: the client's socket fills and stays full.
+    req.pause();
+    return;
+  }
   if (req.url.startsWith('/upload-sha')) {
     // Hashes the body as it arrives (large uploads are never held in memory).
     const hash = createHash('sha256');
