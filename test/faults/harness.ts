@@ -24,8 +24,9 @@ export function optionsFor(srv: FaultServer, requestId?: string): RequestOptions
   const o = srv.clientOptions(requestId);
   return {
     headers: o.headers,
-    // onepool has connect and read timeouts only; a scenario's `total` has no equivalent yet.
-    timeout: { connect: o.timeout.connect, read: o.timeout.read },
+    // A scenario's read budget also bounds sending the body (timeout.write); its `total` has no
+    // equivalent yet.
+    timeout: { connect: o.timeout.connect, read: o.timeout.read, write: o.timeout.read },
     ...(o.tls ? { tls: o.tls } : {}),
     ...(o.body ? { body: o.body } : {}),
   };

@@ -10,6 +10,7 @@ export type Outcome =
   | 'ResponseError'
   | 'ResponseTooLargeError'
   | 'ReadTimeoutError'
+  | 'WriteTimeoutError'
   | 'ConnectTimeoutError'
   | 'TLSError'
   | 'ConnectError'
