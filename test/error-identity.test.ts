@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import * as onepool from 'onepool';
@@ -23,7 +22,7 @@ import {
 } from '../src/core/errors.ts';
 import { fromWire, isWireCode, toWire, type WireError, type WireErrorCode } from '../src/core/wire-error.ts';
 import { FACES, rejection, request } from './helpers/faces.ts';
-import { startServer, type TestServer } from './helpers/servers.ts';
+import { refusedURL as refused, startServer, type TestServer } from './helpers/servers.ts';
 
 /** Polls `probe` every 25 ms until it holds; fails after 10 s. */
 async function until(probe: () => Promise<boolean>): Promise<void> {
@@ -280,11 +279,7 @@ describe('worker errors arrive with public codes, on both faces', () => {
   const cjs = createRequire(import.meta.url)('onepool') as typeof onepool;
   before(async () => {
     server = await startServer('http');
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as { port: number }).port;
-    await new Promise((resolve) => closed.close(resolve));
-    refusedURL = `http://127.0.0.1:${port}/`;
+    refusedURL = await refused();
   });
   after(() => server.close());
 

@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import { type Client, http, httpSync, type RequestOptions, type Response, type SyncClient } from 'onepool';
-import { startServer, type TestServer } from './helpers/servers.ts';
+import { refusedURL as refused, startServer, type TestServer } from './helpers/servers.ts';
 
 const VERBS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options', 'request'] as const;
 
@@ -95,11 +94,7 @@ let server: TestServer;
 let refusedURL: string;
 before(async () => {
   server = await startServer('http');
-  const closed = createServer();
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-  const port = (closed.address() as { port: number }).port;
-  await new Promise((resolve) => closed.close(resolve));
-  refusedURL = `http://127.0.0.1:${port}/`;
+  refusedURL = await refused();
 });
 after(() => server.close());
 

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -147,4 +148,13 @@ export async function startServer(
         child.kill();
       }),
   };
+}
+
+/** A loopback URL on which nothing listens (a port just bound and closed): connections are refused. */
+export async function refusedURL(): Promise<string> {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise((resolve) => closed.close(resolve));
+  return `http://127.0.0.1:${port}/`;
 }
