@@ -7,11 +7,12 @@
 //   full           = httpSync.get() against a node:http server, CPU of every thread of this process
 //   undici direct  = undici request() on this thread, the same server
 // "worker transport" is what remains of `full` (undici's work in the worker and onepool's worker code).
-// Usage: node bench/budget.mjs [--n 4000] [--dist path/to/dist/index.js]       (re-execs itself pinned)
+// Usage: node bench/budget.mjs [--n 4000] [--dist path/to/dist/index.js] [--shape packed|object]
+// (re-execs itself pinned; --shape object is the request message of protocol 3, for a "before" figure)
 import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readdirSync, readFileSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     dist: { type: 'string', default: fileURLToPath(new URL('../dist/index.js', import.meta.url)) },
     server: { type: 'boolean', default: false },
     pinned: { type: 'boolean', default: false },
+    // the request message's shape: 'packed' (protocol 4, packed-request.ts) or 'object' (protocol 3)
+    shape: { type: 'string', default: 'packed' },
   },
 });
 const self = fileURLToPath(import.meta.url);
@@ -75,7 +78,9 @@ if (values.server) {
     .intercept({ origin: 'http://mock.test', path: '/' })
     .reply(200, 'x'.repeat(100), { headers: { 'content-type': 'application/octet-stream' } })
     .persist();
-  const policy = await perCall(() => onepool.httpSync.get('http://mock.test/', { pool: mock }).bytes().length);
+  const policy = await perCall(
+    () => onepool.httpSync.get('http://mock.test/', { pool: mock }).bytes().length,
+  );
 
   // encode/decode, one thread
   const { port1, port2 } = new MessageChannel();
@@ -101,7 +106,20 @@ if (values.server) {
       replayUnprocessed: true,
     },
   });
-  const raw = ['Content-Type', 'application/octet-stream', 'Content-Length', '100', 'Date', new Date().toUTCString()];
+  const packed = () => ({
+    t: 'exchange',
+    id: 7,
+    // biome-ignore format: one field per position, as packed-request.ts orders them
+    req: [7, 'GET', 'http://127.0.0.1:40000', '/', headers, null, 10000, 30000, 30000, 'http://127.0.0.1:40000', true, 104857600, 0, true, 0],
+  });
+  const raw = [
+    'Content-Type',
+    'application/octet-stream',
+    'Content-Length',
+    '100',
+    'Date',
+    new Date().toUTCString(),
+  ];
   raw.push('Connection', 'keep-alive', 'Keep-Alive', 'timeout=60');
   const res = () => ({
     t: 'response',
@@ -117,7 +135,7 @@ if (values.server) {
     port1.postMessage(make());
     receiveMessageOnPort(port2);
   };
-  const encodeRequest = await perCall(clone(req), N * 5);
+  const encodeRequest = await perCall(clone(values.shape === 'object' ? req : packed), N * 5);
   const encodeResponse = await perCall(clone(res), N * 5);
   const encodeEmpty = await perCall(
     clone(() => 0),
@@ -191,12 +209,17 @@ if (values.server) {
     ['caller policy (mock pool: options, policy generator, Response)', policy],
     ['message encode/decode (request + response, beyond an empty message)', messages],
     ['wake-ups (bare two-thread round trip, empty message)', wakeups],
-    ['worker transport (the rest: undici in the worker, onepool worker code)', full - policy - messages - wakeups],
+    [
+      'worker transport (the rest: undici in the worker, onepool worker code)',
+      full - policy - messages - wakeups,
+    ],
   ];
   console.log(`| piece (sequential httpSync, 100-byte GET, pinned) | CPU per request |`);
   console.log('| --- | --- |');
   for (const [name, v] of rows) console.log(`| ${name} | ${f(v)} |`);
-  console.log(`| **total, httpSync.get()** (caller thread ${f(caller)}, the rest in the worker and V8's helper threads) | **${f(full)}** |`);
+  console.log(
+    `| **total, httpSync.get()** (caller thread ${f(caller)}, the rest in the worker and V8's helper threads) | **${f(full)}** |`,
+  );
   console.log(`| undici direct request(), same server | ${f(undici)} |`);
   process.exit(0);
 }

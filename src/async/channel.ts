@@ -7,6 +7,7 @@
 import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
+import { POOL_FIELD } from '../core/packed-request.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
 import { existingWorker, type Listener, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
@@ -39,7 +40,7 @@ function outbox(handle: WorkerHandle): Outbox<ToWorker> {
   port.unref();
   handle.outbox = new Outbox<ToWorker>(port, queueMicrotask, (message, error) => {
     // A DataCloneError: nothing was sent, so nothing will answer; pool settings it carried were not delivered.
-    if (message.t === 'exchange') handle.sent.async.delete(message.req.pool);
+    if (message.t === 'exchange') handle.sent.async.delete(message.req[POOL_FIELD]);
     if (!('id' in message)) return;
     settle(handle, message.id)?.fail(
       new InvalidArgumentError(`request cannot be sent to the pool worker: ${error.message}`),

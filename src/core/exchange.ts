@@ -59,9 +59,7 @@ export class Exchange {
 
   /** The message that starts the exchange, carrying the pool's settings when this channel has not sent them yet. */
   open(settings: WirePoolSettings | undefined): ExchangeMessage {
-    const message = exchangeMessage(this.request, this.id, this.body !== undefined);
-    if (settings) message.req.poolSettings = settings;
-    return message;
+    return exchangeMessage(this.request, this.id, this.body !== undefined, settings);
   }
 
   /** Takes one reply for this exchange; true when nothing more will come for it. */

@@ -18,6 +18,7 @@
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
 
+import type { PackedRequest } from './packed-request.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
@@ -28,8 +29,9 @@ import type { WireError } from './wire-error.js';
  * Bumped whenever a message changes shape: copies of onepool share a worker only when it matches.
  * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
  * WireRequest.dropRedirectBody.
+ * 4: ExchangeMessage carries the request packed in an array (packed-request.ts).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
 export const Control = {
@@ -160,11 +162,14 @@ export type WireHead = Omit<WireResponse, 't' | 'body'> & { t: 'head' };
 /** Test-only ways to kill the worker; used by the failure tests. */
 export type CrashMode = 'exit' | 'throw';
 
-/** Starts one exchange; `id` is `req.id`, repeated so every message with a reply has it at the top. */
+/**
+ * Starts one exchange; `id` is the request's, repeated so every message with a reply has it at the
+ * top. The request is packed (packed-request.ts); the worker unpacks it into a WireRequest.
+ */
 export interface ExchangeMessage {
   t: 'exchange';
   id: number;
-  req: WireRequest;
+  req: PackedRequest;
 }
 
 export type ToWorker =

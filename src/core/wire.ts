@@ -13,8 +13,9 @@ import {
   TotalTimeoutError,
 } from './errors.js';
 import { findHeader, type PreparedRequest } from './options.js';
+import type { RareFields } from './packed-request.js';
 import type { ExchangeResult } from './policy.js';
-import type { ExchangeMessage, FromWorker, WireFailure, WireRequest } from './protocol.js';
+import type { ExchangeMessage, FromWorker, WireFailure, WirePoolSettings } from './protocol.js';
 import { proxyFor } from './proxy.js';
 import { IDEMPOTENT } from './retry.js';
 import { poolKey } from './transport-key.js';
@@ -24,12 +25,17 @@ import { fromWire } from './wire-error.js';
  * The request body is copied, not transferred: the caller keeps it, because a retry or a 307/308
  * redirect must send the same bytes again.
  */
-export function exchangeMessage(req: PreparedRequest, id: number, stream = false): ExchangeMessage {
+export function exchangeMessage(
+  req: PreparedRequest,
+  id: number,
+  stream = false,
+  settings?: WirePoolSettings,
+): ExchangeMessage {
+  const config = req.transport.config;
   const body = req.body;
   // Per exchange, not per call: a redirect to another origin or scheme gets its own route. A Unix
   // socket, or a name given its addresses by `resolve`, is connected directly: the environment's
   // proxies do not apply to it.
-  const config = req.transport.config;
   const direct =
     config?.socketPath !== undefined ||
     (config?.resolve !== undefined && Object.hasOwn(config.resolve, req.url.hostname));
@@ -37,34 +43,43 @@ export function exchangeMessage(req: PreparedRequest, id: number, stream = false
   // Through a tunnel this header would reach the origin; proxy credentials belong in the proxy URL.
   if (proxy !== undefined && findHeader(req.headers, 'proxy-authorization') !== -1)
     throw new InvalidHeaderError('Proxy-Authorization is set from the proxy URL; do not set it as a header');
-  const message = {
-    t: 'exchange' as const,
+  // The fields most exchanges leave unset travel only when set (packed-request.ts).
+  const rare: RareFields = {};
+  if (config !== undefined) rare.transport = config;
+  if (stream) rare.stream = true;
+  if (req.dropRedirectBodies) rare.dropRedirectBody = true;
+  if (req.upload) rare.upload = req.upload.wire;
+  if (req.onUploadProgress) rare.uploadProgress = true;
+  if (proxy !== undefined) rare.proxy = proxy;
+  if (settings !== undefined) rare.poolSettings = settings;
+  const origin = req.url.origin;
+  const message: ExchangeMessage = {
+    t: 'exchange',
     id,
-    req: {
+    req: [
       id,
-      method: req.method,
-      origin: req.url.origin,
-      path: req.url.pathname + req.url.search,
-      headers: req.headers,
+      req.method,
+      origin,
+      req.url.pathname + req.url.search,
+      req.headers,
       body,
-      connectTimeout: req.connectTimeout,
-      readTimeout: req.readTimeout,
-      writeTimeout: req.writeTimeout,
-      key: poolKey(req.pool, req.url.origin, req.transport, proxy),
-      transport: req.transport.config,
-      decompress: req.decompress,
-      maxResponseSize: req.maxResponseSize,
-      pool: req.pool,
-      replayUnprocessed: req.replayable && IDEMPOTENT.has(req.method),
-    } as WireRequest,
+      req.connectTimeout,
+      req.readTimeout,
+      req.writeTimeout,
+      poolKey(req.pool, origin, req.transport, proxy),
+      req.decompress,
+      req.maxResponseSize,
+      req.pool,
+      req.replayable && IDEMPOTENT.has(req.method),
+      hasFields(rare) ? rare : 0,
+    ],
   };
-  // Only set when used, so the buffered path's message stays as small as before.
-  if (stream) message.req.stream = true;
-  if (req.dropRedirectBodies) message.req.dropRedirectBody = true;
-  if (req.upload) message.req.upload = req.upload.wire;
-  if (req.onUploadProgress) message.req.uploadProgress = true;
-  if (proxy !== undefined) message.req.proxy = proxy;
   return message;
+}
+
+function hasFields(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */

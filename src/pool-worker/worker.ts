@@ -12,6 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
 import { RequestError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
+import { unpackRequest } from '../core/packed-request.js';
 import {
   Control,
   type FromWorker,
@@ -100,11 +101,13 @@ function handle(
   reply: (m: FromWorker, t?: Transferable[]) => void,
 ): void {
   switch (message.t) {
-    case 'exchange':
-      if (message.req.poolSettings) applySettings(message.req.pool, message.req.poolSettings);
-      if (message.req.stream) startStream(message.req, reply);
-      else startExchange(message.req, reply);
+    case 'exchange': {
+      const req = unpackRequest(message.req);
+      if (req.poolSettings) applySettings(req.pool, req.poolSettings);
+      if (req.stream) startStream(req, reply);
+      else startExchange(req, reply);
       return;
+    }
     case 'cancel': {
       const exchange = liveExchange(message.id);
       if (!exchange) return;

@@ -9,8 +9,10 @@
  * the listeners waiting for them (a buffered call, or an open stream, which may be read between
  * other calls); replies nobody waits for any more (abandoned calls) are dropped.
  */
+
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
+import { POOL_FIELD } from '../core/packed-request.js';
 import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
 import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
@@ -37,7 +39,7 @@ export function postSync(
     handle.syncPort.postMessage(message, transfer);
   } catch (error) {
     handle.syncListeners.delete(message.id);
-    if (message.t === 'exchange') handle.sent.sync.delete(message.req.pool);
+    if (message.t === 'exchange') handle.sent.sync.delete(message.req[POOL_FIELD]);
     throw new InvalidArgumentError(`request cannot be sent to the pool worker: ${(error as Error).message}`);
   }
   return handle;
