@@ -73,17 +73,28 @@ function wakeSyncCaller(): void {
 }
 
 // While a sync exchange is pending the caller watches this counter to tell a slow worker from a
-// stuck one; when none is pending the worker stays fully idle.
+// stuck one; when none is pending the worker stays fully idle. The timer is stopped by its own
+// first tick that finds nothing pending, not when the count drops to 0: sequential sync calls
+// would otherwise start and clear an interval per request.
 let syncPending = 0;
 let heartbeat: NodeJS.Timeout | undefined;
+function beat(): void {
+  if (syncPending > 0) {
+    Atomics.add(control, Control.HEARTBEAT, 1);
+    return;
+  }
+  clearInterval(heartbeat);
+  heartbeat = undefined;
+}
 function syncStarted(): void {
-  if (syncPending++ === 0) {
-    heartbeat = setInterval(() => Atomics.add(control, Control.HEARTBEAT, 1), HEARTBEAT_MS);
+  syncPending++;
+  if (heartbeat === undefined) {
+    heartbeat = setInterval(beat, HEARTBEAT_MS);
     heartbeat.unref();
   }
 }
 function syncEnded(): void {
-  if (--syncPending === 0) clearInterval(heartbeat);
+  syncPending--;
 }
 
 /** The settings version each pool runs with: settings sent on both channels arrive twice, in either order. */
