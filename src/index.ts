@@ -74,6 +74,7 @@ export { type ConnectionInfo, Response } from './core/response.js';
 export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { StreamHead } from './core/streaming.js';
+export type { TimingPhases, Timings } from './core/timings.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
 export {
   type Chunk,

@@ -124,6 +124,7 @@ export class Exchange {
       return exchangeResult(this.#reply!, this.request);
     }
     if (body.error) throw body.error;
-    return headResult(body.head!, joinExact(this.#collected, this.#size));
+    // The end's timings, which have the download and the total the head's lack.
+    return { ...headResult(body.head!, joinExact(this.#collected, this.#size)), timings: body.timings };
   }
 }

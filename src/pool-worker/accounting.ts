@@ -11,6 +11,9 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { WireConnection } from '../core/protocol.js';
 import type { KeyStats } from '../core/stats.js';
+import type { ConnectMarks } from '../core/timings.js';
+import { takeConnectMarks } from './connect.js';
+import type { ExchangeTimer } from './exchange-timer.js';
 
 /** One connection as the pool sees it. */
 export interface Connection {
@@ -23,6 +26,8 @@ export interface Connection {
   inflight: number;
   /** closes it now (used only on idle connections) */
   close(): void;
+  /** how it was set up, until its first exchange has taken it (its timings' connect phases) */
+  connect: ConnectMarks | undefined;
 }
 
 /** What the pool needs from an exchange to account for it. */
@@ -30,6 +35,8 @@ export interface Tracked {
   connection: Connection | undefined;
   /** whether an earlier exchange had used `connection` when this one started on it */
   reused: boolean;
+  /** notes when the exchange got its connection (its timings) */
+  readonly timer?: ExchangeTimer;
 }
 
 /** An exchange of a key, in its queue until it starts on a connection; a closing pool fails those still queued. */
@@ -73,8 +80,8 @@ export class KeyAccount {
     this.#closing.add(c);
   }
 
-  /** Registers a connection; `close` is how the pool evicts it when idle. */
-  track(protocol: 'h1' | 'h2', close: () => void): Connection {
+  /** Registers a connection made of `socket`; `close` is how the pool evicts it when idle. */
+  track(protocol: 'h1' | 'h2', socket: Socket, close: () => void): Connection {
     const connection: Connection = {
       id: ++lastConnectionId,
       protocol,
@@ -82,6 +89,7 @@ export class KeyAccount {
       uses: 0,
       inflight: 0,
       close,
+      connect: takeConnectMarks(socket),
     };
     this.connections.add(connection);
     this.opened++;
@@ -96,7 +104,7 @@ export class KeyAccount {
   }
 
   adoptH1(socket: Socket, release: () => void): void {
-    const connection = this.track('h1', () => socket.destroy());
+    const connection = this.track('h1', socket, () => socket.destroy());
     sockets.set(socket, connection);
     socket.once('close', () => {
       this.untrack(connection);
@@ -161,6 +169,9 @@ export function attach(tracked: Tracked, connection: Connection): void {
   tracked.reused = connection.uses++ > 0;
   if (tracked.reused) entry.reused++;
   connection.inflight++;
+  // The first exchange on a new connection waited for its setup: that is its dns, tcp and tls.
+  tracked.timer?.connected(tracked.reused ? undefined : connection.connect);
+  connection.connect = undefined;
 }
 
 /** Accounts for `tracked` leaving its connection unanswered, to be replayed on another. */

@@ -151,7 +151,7 @@ export class H2Origin implements Driver {
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     const s: Session = {
       session,
-      connection: this.#entry.track('h2', () => {
+      connection: this.#entry.track('h2', socket, () => {
         s.closedHere = true;
         session.close();
       }),
@@ -306,6 +306,8 @@ export class H2Origin implements Driver {
       this.#queue.unshift(p);
       return;
     }
+    if (!hasBody) sink.sent();
+    else stream.once('finish', () => sink.sent());
     if (source) writeAll(stream, source);
     else if (hasBody) stream.end(bytes);
     stream.on('response', (h: IncomingHttpHeaders) => {
