@@ -23,6 +23,17 @@ export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export { loadCookieJar, saveCookieJar } from './core/cookie-file.js';
 export type { CookiesOption } from './core/cookies.js';
+export type {
+  DiagnosticsRequest,
+  DiagnosticsResponse,
+  RedirectMessage,
+  RequestEndMessage,
+  RequestErrorMessage,
+  RequestEvent,
+  RequestHeadersMessage,
+  RequestStartMessage,
+  RetryMessage,
+} from './core/diagnostics.js';
 export {
   AbortedError,
   ConnectError,

@@ -43,7 +43,7 @@ export interface DiagnosticsResponse {
 }
 
 /** What every message of one exchange carries. */
-export interface ExchangeMessage {
+export interface RequestEvent {
   /** The exchange's number, the same in its start, headers, end and error messages. */
   readonly id: number;
   /** The face that made the call. */
@@ -53,10 +53,10 @@ export interface ExchangeMessage {
 }
 
 /** `onepool:request:start`: an exchange is about to be sent. */
-export type RequestStartMessage = ExchangeMessage;
+export type RequestStartMessage = RequestEvent;
 
 /** `onepool:request:headers`: the final response head of an exchange arrived. */
-export interface RequestHeadersMessage extends ExchangeMessage {
+export interface RequestHeadersMessage extends RequestEvent {
   /** The response head. */
   readonly response: DiagnosticsResponse;
   /** The timings so far (no download, no total yet); start 0 and no phases when unmeasured. */
@@ -64,7 +64,7 @@ export interface RequestHeadersMessage extends ExchangeMessage {
 }
 
 /** `onepool:request:end`: an exchange's response is complete (for `stream()`: its body has arrived). */
-export interface RequestEndMessage extends ExchangeMessage {
+export interface RequestEndMessage extends RequestEvent {
   /** The response head. */
   readonly response: DiagnosticsResponse;
   /** The exchange's timings. */
@@ -72,7 +72,7 @@ export interface RequestEndMessage extends ExchangeMessage {
 }
 
 /** `onepool:request:error`: an exchange failed (an HTTP error status is not a failure: it ends). */
-export interface RequestErrorMessage extends ExchangeMessage {
+export interface RequestErrorMessage extends RequestEvent {
   /** What the exchange failed with. */
   readonly error: OnepoolError;
   /** The response head, when the failure came after it (a body that broke off). */
@@ -194,7 +194,7 @@ export class ObservedExchange {
     if (start.hasSubscribers) start.publish(this.#base());
   }
 
-  #base(): ExchangeMessage {
+  #base(): RequestEvent {
     this.#info ??= requestInfo(this.#request);
     return { id: this.#id, face: this.#face, request: this.#info };
   }

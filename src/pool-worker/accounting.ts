@@ -13,6 +13,7 @@ import type { WireConnection } from '../core/protocol.js';
 import type { KeyStats } from '../core/stats.js';
 import type { ConnectMarks } from '../core/timings.js';
 import { takeConnectMarks } from './connect.js';
+import { debugPool } from './debug-log.js';
 import type { ExchangeTimer } from './exchange-timer.js';
 
 /** One connection as the pool sees it. */
@@ -93,6 +94,7 @@ export class KeyAccount {
     };
     this.connections.add(connection);
     this.opened++;
+    debugPool('connection %d opened: %s %s', connection.id, protocol, this.origin);
     this.protocol = protocol;
     return connection;
   }
@@ -101,6 +103,14 @@ export class KeyAccount {
   untrack(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
     if (connection.inflight === 0) this.closedIdle++;
+    debugPool(
+      'connection %d closed: %s %s after %d exchanges%s',
+      connection.id,
+      connection.protocol,
+      this.origin,
+      connection.uses,
+      connection.inflight === 0 ? '' : `, ${connection.inflight} in flight`,
+    );
   }
 
   adoptH1(socket: Socket, release: () => void): void {
