@@ -132,7 +132,7 @@ export const observingRetries = (): boolean => retry.hasSubscribers;
 
 const SECRET_REQUEST = new Set(['authorization', 'cookie', 'proxy-authorization']);
 const SECRET_RESPONSE = new Set(['set-cookie']);
-const REDACTED = '[redacted]';
+const REDACTED = '[REDACTED]';
 
 function redacted(flat: readonly string[], secret: ReadonlySet<string>): Headers {
   const out = flat.slice();

@@ -66,38 +66,39 @@ export interface TimingMarks {
   end?: number;
 }
 
-const ms = (from: number | undefined, to: number | undefined): number | undefined =>
-  from === undefined || to === undefined ? undefined : Math.round(Math.max(0, to - from) * 1000) / 1000;
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
  * The timings of `marks`, got's way: wait = socket - start, dns = lookup - socket, tcp = connect -
  * lookup, tls = secureConnect - connect, request = upload - (secureConnect | connect | socket),
- * firstByte = response - upload, download = end - response, total = end - start. `origin` is the
- * epoch time of the clock's zero (performance.timeOrigin).
+ * firstByte = response - upload, download = end - response, total = end - start. Instants are
+ * taken in that order, each at least the one before (events of two sources, undici's and the
+ * socket's, may be noted out of order by a fraction of a millisecond), so the phases add up to the
+ * total. `origin` is the epoch time of the clock's zero (performance.timeOrigin).
  */
 export function timingsOf(marks: TimingMarks, origin: number, reused: boolean): Timings {
   const phases: Record<string, number> = {};
-  const set = (name: keyof TimingPhases, value: number | undefined) => {
-    if (value !== undefined) phases[name] = value;
+  let at = marks.start;
+  /** Notes the phase that ends at `instant`, if it happened; returns whether it did. */
+  const phase = (name: keyof TimingPhases, instant: number | undefined): boolean => {
+    if (instant === undefined) return false;
+    const until = Math.max(at, instant);
+    phases[name] = round(until - at);
+    at = until;
+    return true;
   };
   const { socket, connect } = marks;
-  set('wait', ms(marks.start, socket));
-  let ready = socket;
-  if (connect && socket !== undefined) {
-    const looked = connect.lookup ?? socket;
-    set('dns', ms(socket, looked));
-    set('tcp', ms(looked, connect.connect));
-    set('tls', ms(connect.connect, connect.secureConnect));
-    ready = connect.secureConnect ?? connect.connect ?? socket;
+  if (phase('wait', socket) && connect) {
+    phase('dns', connect.lookup ?? at);
+    phase('tcp', connect.connect);
+    phase('tls', connect.secureConnect);
   }
   // A response that came before the body was all sent (an early 413, a redirect) ends the request phase.
-  const upload =
-    marks.upload === undefined ? marks.response : Math.min(marks.upload, marks.response ?? Infinity);
-  set('request', ms(ready, upload));
-  set('firstByte', ms(upload, marks.response));
-  set('download', ms(marks.response, marks.end));
-  set('total', ms(marks.start, marks.end));
-  return { start: Math.round((origin + marks.start) * 1000) / 1000, phases, reused };
+  const upload = marks.upload === undefined ? marks.response : Math.min(marks.upload, marks.response ?? Infinity);
+  if (socket !== undefined && phase('request', upload)) phase('firstByte', marks.response);
+  if (marks.response !== undefined) phase('download', marks.end);
+  if (marks.end !== undefined) phases.total = round(Math.max(at, marks.end) - marks.start);
+  return { start: round(origin + marks.start), phases, reused };
 }
 
 /**
