@@ -196,7 +196,9 @@ for (const face of FACES) {
 
     test('the mock pool publishes as the real one does, a redirect included', async () => {
       const mock = createMockPool();
-      mock.intercept({ origin: 'https://api.test', path: '/old' }).reply(301, '', { headers: { location: '/new' } });
+      mock
+        .intercept({ origin: 'https://api.test', path: '/old' })
+        .reply(301, '', { headers: { location: '/new' } });
       mock.intercept({ origin: 'https://api.test', path: '/new' }).reply(200, 'here');
       const seen = await recording(() => face.make({ pool: mock }).get('https://api.test/old'));
       assert.deepEqual(short(seen), ['start', 'headers', 'end', 'redirect', 'start', 'headers', 'end']);
@@ -209,7 +211,9 @@ for (const face of FACES) {
 
     test('a mocked error is published as the error the call throws', async () => {
       const mock = createMockPool();
-      mock.intercept({ origin: 'https://api.test', path: '/down' }).replyWithError(new ConnectError('refused'));
+      mock
+        .intercept({ origin: 'https://api.test', path: '/down' })
+        .replyWithError(new ConnectError('refused'));
       let thrown: unknown;
       const seen = await recording(async () => {
         try {

@@ -145,7 +145,8 @@ describe('the mock pool', () => {
       mock.intercept({ origin: 'https://api.test', path: '/slow' }).reply(200, 'late').delay(20);
       const res = await face.make({ pool: mock }).get('https://api.test/slow');
       assert.equal(res.timings.reused, false);
-      for (const name of ALWAYS) assert.equal(typeof (res.timings.phases as Record<string, number>)[name], 'number');
+      for (const name of ALWAYS)
+        assert.equal(typeof (res.timings.phases as Record<string, number>)[name], 'number');
       for (const name of ['dns', 'tcp', 'tls']) assert.ok(!(name in res.timings.phases), name);
       consistent(res.timings);
     });
