@@ -94,7 +94,8 @@ export function timingsOf(marks: TimingMarks, origin: number, reused: boolean): 
     phase('tls', connect.secureConnect);
   }
   // A response that came before the body was all sent (an early 413, a redirect) ends the request phase.
-  const upload = marks.upload === undefined ? marks.response : Math.min(marks.upload, marks.response ?? Infinity);
+  const upload =
+    marks.upload === undefined ? marks.response : Math.min(marks.upload, marks.response ?? Infinity);
   if (socket !== undefined && phase('request', upload)) phase('firstByte', marks.response);
   if (marks.response !== undefined) phase('download', marks.end);
   if (marks.end !== undefined) phases.total = round(Math.max(at, marks.end) - marks.start);
