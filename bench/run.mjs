@@ -435,6 +435,21 @@ if (!opError) {
   ].join('\n');
   console.log(streamRss);
 }
+// The cost of the diagnostics channels, without and with a subscriber (bench/diagnostics.mjs).
+let diagnostics = '';
+if (!opError) {
+  const { runDiagnosticsBench } = await import('./diagnostics.mjs');
+  const rows = await runDiagnosticsBench({ quick: QUICK, dist: distUrl });
+  diagnostics = [
+    '| face | µs/request, no subscriber | µs/request, subscribed | subscribed / none |',
+    '| --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.face} | ${r['µs/request, no subscriber']} | ${r['µs/request, subscribed']} | ${r['subscribed / none']}× |`,
+    ),
+  ].join('\n');
+  console.log(diagnostics);
+}
 let poolStats = '';
 if (!opError) {
   try {
@@ -562,6 +577,17 @@ const md = [
         'fresh process (the pool worker thread included), against a server process of its own.',
         '',
         streamRss,
+      ]
+    : []),
+  ...(diagnostics
+    ? [
+        '',
+        '## Diagnostics channels (bench/diagnostics.mjs)',
+        '',
+        'The same GETs with nobody subscribed and with a subscriber on all six onepool channels, in',
+        'alternating blocks of one run; medians of the blocks.',
+        '',
+        diagnostics,
       ]
     : []),
   ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),
