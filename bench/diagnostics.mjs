@@ -1,7 +1,9 @@
 // The cost of the diagnostics channels: the same GETs with nobody subscribed and with a subscriber on
 // all six onepool channels (one that reads each message's request URL and status, as a tracer
 // would), on both faces, in alternating blocks of one run (so drift hits both alike). Reports the
-// median time per request of each and their ratio.
+// median, over the blocks, of the wall time and of this process's CPU time (both threads: the
+// caller's and the pool worker's; not the server's) per request, and their ratios. On a loaded
+// machine the CPU ratio is the steadier one: other processes stretch wall time, not our CPU time.
 //
 //   npm run build && taskset -c 0 node bench/diagnostics.mjs [--quick]
 //
@@ -39,7 +41,7 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Runs the bench; resolves with one row per face: µs per request without and with a subscriber. */
+/** Runs the bench; resolves with one row per face: wall and CPU µs per request without and with a subscriber. */
 export async function runDiagnosticsBench({ quick = false, dist } = {}) {
   const cfg = quick ? { rounds: 4, blockMs: 300 } : { rounds: 8, blockMs: 600 };
   const onepool = await import(
@@ -68,33 +70,42 @@ export async function runDiagnosticsBench({ quick = false, dist } = {}) {
   try {
     for (const [face, { perCall, call }] of Object.entries(faces)) {
       const times = { off: [], on: [] };
+      const cpu = { off: [], on: [] };
       const block = async (mode) => {
         if (mode === 'on') for (const name of CHANNELS) subscribe(name, listener);
         const until = performance.now() + cfg.blockMs;
         let n = 0;
         const start = performance.now();
+        const used = process.cpuUsage();
         while (performance.now() < until && n < MAX_PER_BLOCK) {
           await call();
           n += perCall;
         }
-        const us = ((performance.now() - start) * 1000) / n;
+        const wall = ((performance.now() - start) * 1000) / n;
+        const { user, system } = process.cpuUsage(used);
         if (mode === 'on') for (const name of CHANNELS) unsubscribe(name, listener);
-        return us;
+        return { wall, cpu: (user + system) / n };
       };
       await block('off'); // warm-up: connections opened, code compiled
       await block('on');
       for (let round = 0; round < cfg.rounds; round++) {
         // Alternating which goes first, so neither always follows the other.
         const order = round % 2 ? ['on', 'off'] : ['off', 'on'];
-        for (const mode of order) times[mode].push(await block(mode));
+        for (const mode of order) {
+          const measured = await block(mode);
+          times[mode].push(measured.wall);
+          cpu[mode].push(measured.cpu);
+        }
       }
-      const off = median(times.off);
-      const on = median(times.on);
+      const [off, on, cpuOff, cpuOn] = [times.off, times.on, cpu.off, cpu.on].map(median);
       rows.push({
         face,
         'µs/request, no subscriber': off.toFixed(1),
         'µs/request, subscribed': on.toFixed(1),
         'subscribed / none': (on / off).toFixed(3),
+        'CPU µs/request, no subscriber': cpuOff.toFixed(1),
+        'CPU µs/request, subscribed': cpuOn.toFixed(1),
+        'CPU subscribed / none': (cpuOn / cpuOff).toFixed(3),
       });
     }
   } finally {

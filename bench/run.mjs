@@ -441,11 +441,12 @@ if (!opError) {
   const { runDiagnosticsBench } = await import('./diagnostics.mjs');
   const rows = await runDiagnosticsBench({ quick: QUICK, dist: distUrl });
   diagnostics = [
-    '| face | µs/request, no subscriber | µs/request, subscribed | subscribed / none |',
-    '| --- | --- | --- | --- |',
+    '| face | µs/request, none | subscribed | ratio | CPU µs/request, none | subscribed | CPU ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.face} | ${r['µs/request, no subscriber']} | ${r['µs/request, subscribed']} | ${r['subscribed / none']}× |`,
+        `| ${r.face} | ${r['µs/request, no subscriber']} | ${r['µs/request, subscribed']} | ${r['subscribed / none']}× ` +
+        `| ${r['CPU µs/request, no subscriber']} | ${r['CPU µs/request, subscribed']} | ${r['CPU subscribed / none']}× |`,
     ),
   ].join('\n');
   console.log(diagnostics);
@@ -585,7 +586,8 @@ const md = [
         '## Diagnostics channels (bench/diagnostics.mjs)',
         '',
         'The same GETs with nobody subscribed and with a subscriber on all six onepool channels, in',
-        'alternating blocks of one run; medians of the blocks.',
+        'alternating blocks of one run; medians of the blocks, wall time and this process CPU time',
+        '(caller and pool worker) per request.',
         '',
         diagnostics,
       ]
