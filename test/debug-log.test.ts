@@ -40,7 +40,12 @@ const script = (url: string, refused: string, ca: string) => `
   client.sync.get(${JSON.stringify(url)});
   await client.get(${JSON.stringify(refused)}).catch(() => {});
   await pool.close();
-  if (process.env.NODE_DEBUG) await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  if (process.env.NODE_DEBUG) {
+    // A timer that holds the process open until the line has come (or 10 s have passed).
+    let timer;
+    await Promise.race([seen, new Promise((resolve) => { timer = setTimeout(resolve, 10_000); })]);
+    clearTimeout(timer);
+  }
 `;
 
 const lines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('ONEPOOL '));

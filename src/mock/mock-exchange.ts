@@ -106,11 +106,13 @@ const fromResult = (result: ExchangeResult): MockAnswer => ({
 function deliver(
   exchange: Exchange,
   resolution: Resolution,
-  answer: MockAnswer | undefined,
   body: Uint8Array | null,
   marks: TimingMarks,
+  live?: MockAnswer,
 ): FromWorker[] {
   marks.response = performance.now();
+  // A pass-through's answer is the live one; a declared answer comes with its resolution.
+  const answer = resolution.kind === 'answer' ? resolution.answer : live;
   const replies: FromWorker[] = [];
   if (exchange.request.onUploadProgress && body)
     replies.push({ t: 'progress', id: exchange.id, transferred: body.byteLength, total: body.byteLength });
@@ -149,17 +151,11 @@ export function answerSync(
     if (resolution.delay > 0)
       Atomics.wait(sleeper, 0, 0, Math.max(0, Math.min(resolution.delay, deadline - Date.now())));
     if (Date.now() >= deadline) return null;
-    return deliver(
-      exchange,
-      resolution,
-      resolution.kind === 'answer' ? resolution.answer : undefined,
-      body,
-      marks,
-    );
+    return deliver(exchange, resolution, body, marks);
   }
   const answer = fromResult(network(networkRequest(exchange.request, mock, body)));
   resolution.keep?.(answer);
-  return deliver(exchange, resolution, answer, body, marks);
+  return deliver(exchange, resolution, body, marks, answer);
 }
 
 /** The async face's mocked exchange: its replies (timeout.total and the signal are the driver's). */
@@ -174,15 +170,9 @@ export async function answerAsync(
   const resolution = await mock.resolve(new MockRequest(exchange.request, body), 'async');
   if (resolution.kind !== 'network') {
     if (resolution.delay > 0) await new Promise((resolve) => setTimeout(resolve, resolution.delay));
-    return deliver(
-      exchange,
-      resolution,
-      resolution.kind === 'answer' ? resolution.answer : undefined,
-      body,
-      marks,
-    );
+    return deliver(exchange, resolution, body, marks);
   }
   const answer = fromResult(await network(networkRequest(exchange.request, mock, body)));
   resolution.keep?.(answer);
-  return deliver(exchange, resolution, answer, body, marks);
+  return deliver(exchange, resolution, body, marks, answer);
 }
