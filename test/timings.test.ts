@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMockPool, createPool, type Timings } from 'onepool';
 import { FACES } from './helpers/face-kinds.ts';
+import { type FakeProxies, startFakeProxies } from './helpers/proxies.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 
 const ALWAYS = ['wait', 'request', 'firstByte', 'download', 'total'] as const;
@@ -135,6 +136,43 @@ describe('HTTP/2: the streams of a new session', () => {
         await pool.close();
       }
     });
+  }
+});
+
+describe('through a proxy', () => {
+  let proxies: FakeProxies;
+  before(async () => {
+    proxies = await startFakeProxies();
+  });
+  after(() => proxies.close());
+  for (const face of FACES) {
+    for (const kind of ['http', 'https'] as const) {
+      const how = kind === 'http' ? 'forwarded' : 'tunnelled (CONNECT)';
+      test(`${face.name}, ${how}: a new connection's setup is one tcp phase`, async () => {
+        const server = servers.get(kind)!;
+        const pool = createPool();
+        try {
+          const options = {
+            pool,
+            proxy: proxies.url('ok'),
+            ...(server.cert ? { tls: { ca: server.cert } } : {}),
+          };
+          const http = face.make(options);
+          const first = await http.get(server.url('/echo'));
+          const second = await http.get(server.url('/echo'));
+          assert.equal(first.timings.reused, false);
+          assert.equal(typeof first.timings.phases.tcp, 'number');
+          assert.ok(!('tls' in first.timings.phases), 'the TLS to the origin is part of tcp');
+          consistent(first.timings);
+          // Whether the proxy kept the connection is the proxy's business; the timings follow it.
+          assert.equal(second.timings.reused, second.connection.reused);
+          assert.equal('tcp' in second.timings.phases, !second.connection.reused);
+          consistent(second.timings);
+        } finally {
+          await pool.close();
+        }
+      });
+    }
   }
 });
 

@@ -15,9 +15,9 @@ export interface TimingPhases {
   readonly wait?: number;
   /** Resolving the host name (0 on a new connection to an IP address or a Unix socket: nothing to look up). */
   readonly dns?: number;
-  /** The TCP handshake. */
+  /** The TCP handshake (through a proxy: the whole setup, tunnel and TLS included, which the worker sees only as a whole). */
   readonly tcp?: number;
-  /** The TLS handshake (https only). */
+  /** The TLS handshake (https only, and not through a proxy: see `tcp`). */
   readonly tls?: number;
   /** Sending the request, from the connection being ready to the last byte of its body handed to the socket. */
   readonly request?: number;

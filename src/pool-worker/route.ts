@@ -175,12 +175,15 @@ export class KeyEntry extends KeyAccount implements Driver {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       this.pool.limits.acquire(
         (release) => {
+          const start = performance.now();
           try {
             base(options, (error, socket) => {
               if (error || !socket) {
                 release();
                 return cb(error ?? new Error('no socket'), null);
               }
+              // Timed phase by phase when the connector let us see the socket early (#undici), else as a whole.
+              connectedAsWhole(socket as Socket, start);
               this.adoptH1(socket as Socket, release);
               cb(null, socket as Socket);
             });
@@ -217,10 +220,7 @@ export class KeyEntry extends KeyAccount implements Driver {
       const start = performance.now();
       // undici's connector returns the socket it makes (its types say void): its setup is timed as it goes.
       const made = base(localAddress ? { ...options, localAddress } : options, (error, socket) => {
-        if (socket) {
-          connectedAsWhole(socket as Socket, start);
-          this.#watch(socket as Socket);
-        }
+        if (socket) this.#watch(socket as Socket);
         (callback as (e: Error | null, s: unknown) => void)(error, socket);
       }) as unknown;
       if (made instanceof Socket) timeConnect(made, start);
