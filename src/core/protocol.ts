@@ -22,6 +22,7 @@ import type { PackedRequest } from './packed-request.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
+import type { Timings } from './timings.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
@@ -118,6 +119,8 @@ export interface WireFailure {
   reused?: boolean;
   /** at least one byte of the response (its status line) had arrived */
   responseStarted?: boolean;
+  /** how long its phases took until it failed (optional on the wire: see WireResponse.timings) */
+  timings?: Timings;
 }
 /** A request body that does not cross the boundary in one piece. */
 export type WireUpload =
@@ -154,6 +157,12 @@ export interface WireResponse {
   body: Uint8Array;
   httpVersion: '1.1' | '2';
   connection: WireConnection;
+  /**
+   * How long the exchange's phases took, measured in the worker (a head's: no download, no total).
+   * Optional, so that the wire stays compatible without a PROTOCOL_VERSION bump: a worker of a copy
+   * of onepool that predates it sends none.
+   */
+  timings?: Timings;
 }
 
 /** The head of a streamed response; its body follows as `chunk`s. */
@@ -200,7 +209,7 @@ export type FromWorker =
   | WireHead
   | { t: 'chunk'; id: number; chunk: Uint8Array }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
-  | { t: 'end'; id: number; trailers: string[] }
+  | { t: 'end'; id: number; trailers: string[]; timings?: Timings }
   /** the worker wants the next chunk of a pulled upload */
   | { t: 'pull'; id: number }
   /** request body bytes handed to the connection so far (throttled); total when known */
