@@ -1,0 +1,137 @@
+/**
+ * The pool worker's side of the lobby (runs in the worker): the caller threads it serves, each over
+ * two BroadcastChannels unique to that caller and this pool, and the settling of two pools.
+ *
+ * A caller says `hello` (with its control block) until it is welcomed; the pool opens the caller's
+ * channels, answers `welcome` and wakes the caller (it may be blocked in a sync call). A repeated
+ * hello is answered again with the same channels.
+ *
+ * Two pools can start at once (threads of two families, see spawn-lock.ts, or a false death). Each
+ * announces itself with `pool-up`; the elder answers with its own, and the younger retires: it
+ * welcomes nobody any more, tells its callers (`retired`: their new calls connect again and reach
+ * the elder), finishes what is pending, and exits.
+ */
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { Outbox } from '../core/outbox.js';
+import { Control, type FromWorker, type LobbyMessage, type ToWorker } from '../core/protocol.js';
+import { callerChannel, LOBBY, threadKey } from './lobby.js';
+
+/** One caller thread as the pool sees it. */
+export interface Caller {
+  readonly key: string;
+  readonly async: BroadcastChannel;
+  readonly sync: BroadcastChannel;
+  /** the caller's control block: SEQ is bumped after every reply on its sync channel */
+  readonly control: Int32Array;
+  /** async replies completed in one event-loop turn leave in one message (see outbox.ts) */
+  readonly asyncOutbox: Outbox<FromWorker>;
+}
+
+export interface CallerHandlers {
+  /** a message from a caller, on its async or its sync channel */
+  message(caller: Caller, channel: 'async' | 'sync', message: ToWorker): void;
+  /** a reply that cannot be cloned, to be replaced by an error (see worker.ts) */
+  unsendable(message: FromWorker, error: Error): FromWorker;
+  /** this pool retired: exit once nothing is pending */
+  retired(): void;
+}
+
+const callers = new Map<string, Caller>();
+const poolKey = threadKey('p', threadId);
+/** When this pool started, on the clock every thread shares: of two pools, the elder stays. */
+const birth = performance.timeOrigin + performance.now();
+let isRetired = false;
+
+/** Wakes a caller blocked on its control block. */
+export function wake(caller: Caller): void {
+  Atomics.add(caller.control, Control.SEQ, 1);
+  Atomics.notify(caller.control, Control.SEQ);
+}
+
+/** Every caller this pool serves (the exit handler wakes them all). */
+export const allCallers = (): Iterable<Caller> => callers.values();
+
+export const retired = (): boolean => isRetired;
+
+/** Opens the lobby and announces this pool; `control` is the pool's control block (sent in welcomes). */
+export function openLobby(control: SharedArrayBuffer, handlers: CallerHandlers): void {
+  const lobby = new BroadcastChannel(LOBBY);
+  const announce = (): void =>
+    lobby.postMessage({ t: 'pool-up', pool: poolKey, birth, threadId } satisfies LobbyMessage);
+  lobby.onmessage = (event) => {
+    const message = (event as MessageEvent).data as LobbyMessage;
+    switch (message.t) {
+      case 'hello':
+        if (!isRetired) welcome(lobby, message.caller, message.control, control, handlers);
+        return;
+      case 'pool-up':
+        if (message.pool === poolKey) return;
+        if (message.birth < birth || (message.birth === birth && message.threadId < threadId)) {
+          retire(handlers);
+        } else if (!isRetired) announce();
+        return;
+      case 'bye':
+        forget(message.caller);
+        return;
+      default:
+    }
+  };
+  announce();
+}
+
+function welcome(
+  lobby: BroadcastChannel,
+  key: string,
+  callerControl: SharedArrayBuffer,
+  poolControl: SharedArrayBuffer,
+  handlers: CallerHandlers,
+): void {
+  const name = callerChannel(key, poolKey);
+  let caller = callers.get(key);
+  if (!caller) {
+    const async = new BroadcastChannel(`${name}.a`);
+    const sync = new BroadcastChannel(`${name}.s`);
+    const made: Caller = {
+      key,
+      async,
+      sync,
+      control: new Int32Array(callerControl),
+      asyncOutbox: new Outbox<FromWorker>(
+        { postMessage: (message) => async.postMessage(message) },
+        setImmediate,
+        (message, error) => async.postMessage(handlers.unsendable(message, error)),
+      ),
+    };
+    async.onmessage = (event) => handlers.message(made, 'async', (event as MessageEvent).data as ToWorker);
+    sync.onmessage = (event) => handlers.message(made, 'sync', (event as MessageEvent).data as ToWorker);
+    callers.set(key, made);
+    caller = made;
+  }
+  lobby.postMessage({
+    t: 'welcome',
+    caller: key,
+    channel: name,
+    threadId,
+    control: poolControl,
+  } satisfies LobbyMessage);
+  wake(caller);
+}
+
+function retire(handlers: CallerHandlers): void {
+  if (isRetired) return;
+  isRetired = true;
+  for (const caller of callers.values()) {
+    caller.async.postMessage({ t: 'retired', id: 0 } satisfies FromWorker);
+    caller.sync.postMessage({ t: 'retired', id: 0 } satisfies FromWorker);
+    wake(caller);
+  }
+  handlers.retired();
+}
+
+function forget(key: string): void {
+  const caller = callers.get(key);
+  if (!caller) return;
+  callers.delete(key);
+  caller.async.close();
+  caller.sync.close();
+}
