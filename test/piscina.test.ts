@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { configurePool, http, httpSync, poolOptions } from 'onepool';
-import Piscina from 'piscina';
+import { Piscina } from 'piscina';
 import { runScript } from './helpers/scripts.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 import type { TaskInput, TaskResult } from './helpers/threads.ts';
@@ -43,7 +43,10 @@ test('a piscina pool of 4 workers and the main thread, sync and async: one HTTP/
     assert.ok(mineAsync.every((r) => r.status === 200));
     assert.ok(allOk(results), JSON.stringify(results));
     assert.equal((await h2.stats()).connections, 1);
-    assert.ok(new Set(results.map((r) => r.threadId)).size > 1, 'the tasks ran in more than one piscina worker');
+    assert.ok(
+      new Set(results.map((r) => r.threadId)).size > 1,
+      'the tasks ran in more than one piscina worker',
+    );
     assert.deepEqual(new Set(results.map((r) => r.workerThreadId)), new Set([stats.workerThreadId]));
   } finally {
     await pool.destroy();
@@ -73,7 +76,7 @@ test('maxConnections: 2 set in the main thread: never more than 2 connections at
 
 const EXIT_SCRIPT = `
 import { http, httpSync } from 'onepool';
-import Piscina from 'piscina';
+import { Piscina } from 'piscina';
 const url = process.env.URL;
 const filename = new URL('./test/helpers/thread-task.mjs', 'file://' + process.cwd() + '/').href;
 const plain = (e) => e?.code ?? String(e);

@@ -111,6 +111,11 @@ export interface WireRequest {
    * again. The caller decides (its retry policy owns the method list); the worker only obeys.
    */
   replayUnprocessed: boolean;
+  /**
+   * A sync call with a CancelToken waits on the token's wake word (so cancel() from another thread
+   * wakes it): the worker bumps that word after each reply to this exchange, as it does the caller's SEQ.
+   */
+  wake?: SharedArrayBuffer;
 }
 
 /**

@@ -11,6 +11,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { workerData } from 'node:worker_threads';
+import { wakeToken } from '../core/cancel-token.js';
 import { RequestError } from '../core/errors.js';
 import {
   Control,
@@ -155,12 +156,15 @@ function onMessage(caller: Caller, channel: 'async' | 'sync', message: ToWorker)
   // running for good after the first stream.
   const expectsReply = REPLIED.has(message.t) && 'id' in message;
   if (expectsReply) started(message.id);
+  // A sync call with a CancelToken waits on the token's word, not on the caller's SEQ.
+  const token = message.t === 'exchange' && channel === 'sync' ? message.req.wake : undefined;
   const send =
     channel === 'async'
       ? (reply: FromWorker) => caller.asyncOutbox.post(reply)
       : (reply: FromWorker) => {
           postSync(caller, reply);
           wake(caller);
+          if (token) wakeToken(token);
         };
   handle(message, caller, (reply) => {
     try {

@@ -66,13 +66,19 @@ export function unlisten(id: number): void {
 
 /**
  * Blocks, routing replies to their listeners, until `done()` is true (returns true) or the
- * Date.now() deadline `until` passes (returns false). Replies nobody listens for (those of calls
+ * Date.now() deadline `until` passes (returns false). It waits on `wake` (this thread's SEQ word,
+ * or a CancelToken's wake word, which the worker bumps too for the call that carries the token). Replies nobody listens for (those of calls
  * that were abandoned) are dropped. Throws WorkerCrashedError when the worker exits or stops
  * responding meanwhile.
  */
-export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: number): boolean {
-  const control = handle.control;
-  let seen = Atomics.load(control, Control.SEQ);
+export function pumpSync(
+  handle: WorkerHandle,
+  done: () => boolean,
+  until?: number,
+  wake: { words: Int32Array; index: number } = { words: handle.control, index: Control.SEQ },
+): boolean {
+  const { words, index } = wake;
+  let seen = Atomics.load(words, index);
   resetBeat(handle);
   for (;;) {
     if (handle.state === 'connecting') {
@@ -98,8 +104,8 @@ export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: numb
     if (until !== undefined && now >= until) return false;
     const sliceMs = handle.state === 'connecting' ? CONNECTING_SLICE_MS : SLICE_MS;
     const slice = until === undefined ? sliceMs : Math.min(sliceMs, Math.max(1, until - now));
-    Atomics.wait(control, Control.SEQ, seen, slice);
-    seen = Atomics.load(control, Control.SEQ);
+    Atomics.wait(words, index, seen, slice);
+    seen = Atomics.load(words, index);
   }
 }
 

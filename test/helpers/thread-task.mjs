@@ -17,15 +17,27 @@ async function outcome(call) {
 /**
  * `url`: what to GET; `ca`: the server's certificate (https); `syncCalls` sequential sync GETs, then
  * `asyncCalls` concurrent async GETs; `hangUrl`: first one sync GET of it (a server that never
- * answers), whose outcome is reported as `hung`; `cancel`: a CancelToken for that GET; `configure`:
+ * answers), whose outcome is reported as `hung` (`hangFace: 'async'`: an async GET instead); `cancel`:
+ * a CancelToken for that GET; `configure`:
  * configurePool() options to set first.
  */
-export default async function task({ url, ca, syncCalls = 0, asyncCalls = 0, hangUrl, cancel, configure }) {
+export default async function task({
+  url,
+  ca,
+  syncCalls = 0,
+  asyncCalls = 0,
+  hangUrl,
+  hangFace = 'sync',
+  cancel,
+  configure,
+}) {
   if (configure) configurePool(configure);
   const options = ca ? { tls: { ca } } : {};
   const result = { threadId, statuses: [] };
   if (hangUrl) {
-    result.hung = await outcome(() => httpSync.get(hangUrl, { ...options, ...(cancel ? { cancel } : {}) }));
+    const hangOptions = { ...options, ...(cancel ? { cancel } : {}) };
+    const face = hangFace === 'async' ? http : httpSync;
+    result.hung = await outcome(() => face.get(hangUrl, hangOptions));
   }
   for (let i = 0; i < syncCalls; i++) result.statuses.push(await outcome(() => httpSync.get(url, options)));
   const concurrent = Array.from({ length: asyncCalls }, () => outcome(() => http.get(url, options)));

@@ -15,6 +15,7 @@ export interface TaskInput {
   syncCalls?: number;
   asyncCalls?: number;
   hangUrl?: string;
+  hangFace?: 'sync' | 'async';
   cancel?: unknown;
   configure?: Record<string, number>;
 }
