@@ -240,6 +240,16 @@ export interface WorkerData {
   role: 'onepool-pool';
   /** the pool's control block (STATE, HEARTBEAT), made by the spawner so it can write the exit word */
   control: SharedArrayBuffer;
+  /**
+   * The spawner's own channels: MessagePorts (they transfer ArrayBuffers, where a BroadcastChannel
+   * copies them); the pool welcomes it on `syncPort` at once.
+   */
+  owner: {
+    caller: string;
+    control: SharedArrayBuffer;
+    asyncPort: import('node:worker_threads').MessagePort;
+    syncPort: import('node:worker_threads').MessagePort;
+  };
 }
 
 /**

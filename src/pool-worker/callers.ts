@@ -4,23 +4,47 @@
  *
  * A caller says `hello` (with its control block) until it is welcomed; the pool opens the caller's
  * channels, answers `welcome` and wakes the caller (it may be blocked in a sync call). A repeated
- * hello is answered again with the same channels.
+ * hello is answered again with the same channels. The thread that spawned the pool is welcomed at
+ * once on the MessagePorts it handed over (they transfer bodies; BroadcastChannels copy them).
  *
  * Two pools can start at once (threads of two families, see spawn-lock.ts, or a false death). Each
  * announces itself with `pool-up`; the elder answers with its own, and the younger retires: it
  * welcomes nobody any more, tells its callers (`retired`: their new calls connect again and reach
  * the elder), finishes what is pending, and exits.
  */
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, type MessagePort, type Transferable, threadId } from 'node:worker_threads';
 import { Outbox } from '../core/outbox.js';
 import { Control, type FromWorker, type LobbyMessage, type ToWorker } from '../core/protocol.js';
 import { callerChannel, LOBBY, threadKey } from './lobby.js';
 
+/** One of a caller's two channels: a MessagePort (the spawner's) or a BroadcastChannel (any other thread). */
+export interface Channel {
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  close(): void;
+}
+
+function portChannel(
+  port: MessagePort,
+  onMessage: (message: ToWorker) => void,
+  onClose: () => void,
+): Channel {
+  port.on('message', onMessage);
+  port.on('close', onClose);
+  return { post: (message, transfer) => port.postMessage(message, transfer), close: () => port.close() };
+}
+
+function broadcastChannel(name: string, onMessage: (message: ToWorker) => void): Channel {
+  const channel = new BroadcastChannel(name);
+  channel.onmessage = (event) => onMessage((event as MessageEvent).data as ToWorker);
+  // A BroadcastChannel cannot transfer: the transfer list is dropped and the bodies are copied.
+  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+}
+
 /** One caller thread as the pool sees it. */
 export interface Caller {
   readonly key: string;
-  readonly async: BroadcastChannel;
-  readonly sync: BroadcastChannel;
+  readonly async: Channel;
+  readonly sync: Channel;
   /** the caller's control block: SEQ is bumped after every reply on its sync channel */
   readonly control: Int32Array;
   /** async replies completed in one event-loop turn leave in one message (see outbox.ts) */
@@ -53,6 +77,55 @@ export const allCallers = (): Iterable<Caller> => callers.values();
 
 export const retired = (): boolean => isRetired;
 
+function register(
+  key: string,
+  callerControl: SharedArrayBuffer,
+  handlers: CallerHandlers,
+  open: (onAsync: (m: ToWorker) => void, onSync: (m: ToWorker) => void) => { async: Channel; sync: Channel },
+): Caller {
+  let caller: Caller | undefined;
+  const channels = open(
+    (message) => handlers.message(caller!, 'async', message),
+    (message) => handlers.message(caller!, 'sync', message),
+  );
+  caller = {
+    key,
+    ...channels,
+    control: new Int32Array(callerControl),
+    asyncOutbox: new Outbox<FromWorker>(
+      { postMessage: (message, transfer) => channels.async.post(message as FromWorker, transfer) },
+      setImmediate,
+      (message, error) => channels.async.post(handlers.unsendable(message, error)),
+    ),
+  };
+  callers.set(key, caller);
+  return caller;
+}
+
+/** Welcomes the thread that spawned this pool on the MessagePorts it handed over. */
+export function adoptOwner(
+  owner: { caller: string; control: SharedArrayBuffer; asyncPort: MessagePort; syncPort: MessagePort },
+  poolControl: SharedArrayBuffer,
+  handlers: CallerHandlers,
+): void {
+  const caller = register(owner.caller, owner.control, handlers, (onAsync, onSync) => ({
+    async: portChannel(owner.asyncPort, onAsync, () => forget(owner.caller)),
+    sync: portChannel(owner.syncPort, onSync, () => forget(owner.caller)),
+  }));
+  owner.syncPort.postMessage({
+    t: 'welcome',
+    caller: owner.caller,
+    channel: '',
+    threadId,
+    control: poolControl,
+  } satisfies LobbyMessage);
+  adopted.add(owner.caller);
+  wake(caller);
+}
+
+/** Callers on MessagePorts: their hellos are not answered (their welcome is on their port). */
+const adopted = new Set<string>();
+
 /** Opens the lobby and announces this pool; `control` is the pool's control block (sent in welcomes). */
 export function openLobby(control: SharedArrayBuffer, handlers: CallerHandlers): void {
   const lobby = new BroadcastChannel(LOBBY);
@@ -62,7 +135,9 @@ export function openLobby(control: SharedArrayBuffer, handlers: CallerHandlers):
     const message = (event as MessageEvent).data as LobbyMessage;
     switch (message.t) {
       case 'hello':
-        if (!isRetired) welcome(lobby, message.caller, message.control, control, handlers);
+        if (!isRetired && !adopted.has(message.caller)) {
+          welcome(lobby, message.caller, message.control, control, handlers);
+        }
         return;
       case 'pool-up':
         if (message.pool === poolKey) return;
@@ -87,26 +162,12 @@ function welcome(
   handlers: CallerHandlers,
 ): void {
   const name = callerChannel(key, poolKey);
-  let caller = callers.get(key);
-  if (!caller) {
-    const async = new BroadcastChannel(`${name}.a`);
-    const sync = new BroadcastChannel(`${name}.s`);
-    const made: Caller = {
-      key,
-      async,
-      sync,
-      control: new Int32Array(callerControl),
-      asyncOutbox: new Outbox<FromWorker>(
-        { postMessage: (message) => async.postMessage(message) },
-        setImmediate,
-        (message, error) => async.postMessage(handlers.unsendable(message, error)),
-      ),
-    };
-    async.onmessage = (event) => handlers.message(made, 'async', (event as MessageEvent).data as ToWorker);
-    sync.onmessage = (event) => handlers.message(made, 'sync', (event as MessageEvent).data as ToWorker);
-    callers.set(key, made);
-    caller = made;
-  }
+  const caller =
+    callers.get(key) ??
+    register(key, callerControl, handlers, (onAsync, onSync) => ({
+      async: broadcastChannel(`${name}.a`, onAsync),
+      sync: broadcastChannel(`${name}.s`, onSync),
+    }));
   lobby.postMessage({
     t: 'welcome',
     caller: key,
@@ -121,8 +182,8 @@ function retire(handlers: CallerHandlers): void {
   if (isRetired) return;
   isRetired = true;
   for (const caller of callers.values()) {
-    caller.async.postMessage({ t: 'retired', id: 0 } satisfies FromWorker);
-    caller.sync.postMessage({ t: 'retired', id: 0 } satisfies FromWorker);
+    caller.async.post({ t: 'retired', id: 0 } satisfies FromWorker);
+    caller.sync.post({ t: 'retired', id: 0 } satisfies FromWorker);
     wake(caller);
   }
   handlers.retired();
@@ -132,6 +193,7 @@ function forget(key: string): void {
   const caller = callers.get(key);
   if (!caller) return;
   callers.delete(key);
+  adopted.delete(key);
   caller.async.close();
   caller.sync.close();
 }

@@ -22,6 +22,8 @@ import {
   BroadcastChannel,
   getEnvironmentData,
   isMainThread,
+  MessageChannel,
+  type MessagePort,
   receiveMessageOnPort,
   threadId,
   Worker,
@@ -80,6 +82,8 @@ interface Connecting {
   timer: NodeJS.Timeout | undefined;
   spawned: Worker | undefined;
   spawnedExit: number | undefined;
+  /** this thread's ends of the MessagePorts it handed to the pool worker it spawned */
+  ports: { async: MessagePort; sync: MessagePort } | undefined;
 }
 
 export interface WorkerHandle {
@@ -246,6 +250,7 @@ function connect(maySpawn: boolean): WorkerHandle {
       timer: undefined,
       spawned: undefined,
       spawnedExit: undefined,
+      ports: undefined,
     },
     watchdog: undefined,
     beat: 0,
@@ -264,6 +269,12 @@ function connect(maySpawn: boolean): WorkerHandle {
 /** Progresses a connection: reads the lobby, says hello again, starts a pool when none answered. */
 export function tick(handle: WorkerHandle): void {
   const c = handle.connect;
+  // The pool this thread spawned welcomes it on its own port first.
+  const direct = c.ports && (receiveMessageOnPort(c.ports.sync) as { message: LobbyMessage } | undefined);
+  if (direct && direct.message.t === 'welcome') {
+    welcomed(handle, direct.message, c.ports!.async, c.ports!.sync);
+    return;
+  }
   if (c.lobby) {
     for (let got = receiveMessageOnPort(c.lobby as never) as { message: LobbyMessage } | undefined; got; ) {
       onLobby(handle, got.message);
@@ -305,10 +316,25 @@ function onLobby(handle: WorkerHandle, message: LobbyMessage): void {
     return;
   }
   if (message.t !== 'welcome' || message.caller !== record.key) return;
+  welcomed(handle, message, `${message.channel}.a`, `${message.channel}.s`);
+}
+
+function welcomed(
+  handle: WorkerHandle,
+  message: Extract<LobbyMessage, { t: 'welcome' }>,
+  async: string | MessagePort,
+  sync: string | MessagePort,
+): void {
   handle.poolControl = new Int32Array(message.control);
   handle.poolThreadId = message.threadId;
-  handle.asyncPort.open(`${message.channel}.a`);
-  handle.syncPort.open(`${message.channel}.s`);
+  handle.asyncPort.open(async);
+  handle.syncPort.open(sync);
+  // Ports this thread handed to a pool it then did not use (another pool answered first) are closed.
+  const ports = handle.connect.ports;
+  if (ports && ports.sync !== sync) {
+    ports.async.close();
+    ports.sync.close();
+  }
   handle.state = 'ready';
   endConnecting(handle);
   if (handle.asyncListeners.size > 0) startWatchdog(handle);
@@ -335,9 +361,25 @@ function markExited(control: Int32Array, code: number): void {
 function spawn(handle: WorkerHandle): Worker {
   const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
   const control = new Int32Array(controlBuffer);
-  const data: WorkerData = { version: PROTOCOL_VERSION, role: 'onepool-pool', control: controlBuffer };
+  const asyncChannel = new MessageChannel();
+  const syncChannel = new MessageChannel();
+  const data: WorkerData = {
+    version: PROTOCOL_VERSION,
+    role: 'onepool-pool',
+    control: controlBuffer,
+    owner: {
+      caller: record.key,
+      control: record.controlBuffer,
+      asyncPort: asyncChannel.port2,
+      syncPort: syncChannel.port2,
+    },
+  };
+  asyncChannel.port1.unref();
+  syncChannel.port1.unref();
+  handle.connect.ports = { async: asyncChannel.port1, sync: syncChannel.port1 };
   const worker = new Worker(workerURL, {
     workerData: data,
+    transferList: [asyncChannel.port2, syncChannel.port2],
     name: 'onepool-pool',
     // The worker is compiled JS: it needs none of the caller's flags, and some break it (`-e` with
     // --input-type, a TypeScript loader that would slow its start).
@@ -463,6 +505,8 @@ export function declareDead(handle: WorkerHandle, reason: string): void {
   handle.asyncListeners.clear();
   handle.asyncPort.close();
   handle.syncPort.close();
+  handle.connect.ports?.async.close();
+  handle.connect.ports?.sync.close();
   for (const listener of listeners) listener.fail(error);
 }
 

@@ -1,71 +1,95 @@
 /**
- * One of a caller thread's two channels to the pool worker: a BroadcastChannel whose name the pool
- * gives in its welcome (unique to this thread and that pool, so it is point-to-point). Until the
- * welcome arrives the channel has no name yet: messages wait here, in order, already cloned, so a
- * message that cannot be cloned still fails at once, where it is posted.
+ * One of a caller thread's two channels to the pool worker. Until the pool's welcome arrives the
+ * channel is not open yet: messages wait here, in order, already cloned, so a message that cannot be
+ * cloned still fails at once, where it is posted.
  *
- * A BroadcastChannel cannot transfer ArrayBuffers: bodies are copied (transfer lists are ignored).
+ * The thread that started the pool worker talks to it over MessagePorts it handed over at spawn:
+ * ArrayBuffers are transferred, never copied. Every other thread uses a BroadcastChannel whose name
+ * the pool gives in its welcome (unique to that thread and that pool, so it is point-to-point; a
+ * MessagePort cannot reach a thread this one did not create): a BroadcastChannel cannot transfer, so
+ * bodies are copied there (transfer lists are ignored).
  */
-import { BroadcastChannel, receiveMessageOnPort, type Transferable } from 'node:worker_threads';
+import {
+  BroadcastChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  type Transferable,
+} from 'node:worker_threads';
+
+type Endpoint = { kind: 'port'; port: MessagePort } | { kind: 'broadcast'; channel: BroadcastChannel };
 
 /** `Out`: what this side posts; `In`: what it receives. */
 export class Link<Out, In> {
-  #channel: BroadcastChannel | undefined;
+  #endpoint: Endpoint | undefined;
   #waiting: Out[] = [];
   #listener: ((message: In) => void) | undefined;
   #refed = false;
 
-  /** Opens the channel the pool named and sends what waited. */
-  open(name: string): void {
-    const channel = new BroadcastChannel(name);
-    this.#channel = channel;
-    if (this.#listener) this.#listen(channel, this.#listener);
-    if (this.#refed) channel.ref();
-    else channel.unref();
+  /** Opens the BroadcastChannel the pool named, or the MessagePort this thread handed it, and sends what waited. */
+  open(target: string | MessagePort): void {
+    const endpoint: Endpoint =
+      typeof target === 'string'
+        ? { kind: 'broadcast', channel: new BroadcastChannel(target) }
+        : { kind: 'port', port: target };
+    this.#endpoint = endpoint;
+    if (this.#listener) this.#listen(endpoint, this.#listener);
+    this.#applyRef();
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const message of waiting) channel.postMessage(message);
+    for (const message of waiting) this.postMessage(message);
   }
 
-  get opened(): boolean {
-    return this.#channel !== undefined;
-  }
-
-  postMessage(message: Out, _transfer?: Transferable[]): void {
-    if (this.#channel) this.#channel.postMessage(message);
-    else this.#waiting.push(structuredClone(message));
+  postMessage(message: Out, transfer: Transferable[] = []): void {
+    const endpoint = this.#endpoint;
+    if (!endpoint) this.#waiting.push(structuredClone(message));
+    else if (endpoint.kind === 'port') endpoint.port.postMessage(message, transfer);
+    else endpoint.channel.postMessage(message);
   }
 
   /** Routes messages to `listener` as events (the async face); the channel stays unref'd until ref(). */
   on(_event: 'message', listener: (message: In) => void): void {
     this.#listener = listener;
-    if (this.#channel) this.#listen(this.#channel, listener);
+    if (this.#endpoint) this.#listen(this.#endpoint, listener);
   }
 
   /** Reads one message without waiting (the sync face, or a check before a liveness decision). */
   receive(): In | undefined {
-    if (!this.#channel) return undefined;
-    const got = receiveMessageOnPort(this.#channel as never) as { message: In } | undefined;
+    const endpoint = this.#endpoint;
+    if (!endpoint) return undefined;
+    const source = endpoint.kind === 'port' ? endpoint.port : endpoint.channel;
+    const got = receiveMessageOnPort(source as MessagePort) as { message: In } | undefined;
     return got?.message;
   }
 
   ref(): void {
     this.#refed = true;
-    this.#channel?.ref();
+    this.#applyRef();
   }
 
   unref(): void {
     this.#refed = false;
-    this.#channel?.unref();
+    this.#applyRef();
   }
 
   close(): void {
     this.#waiting = [];
-    this.#channel?.close();
+    const endpoint = this.#endpoint;
+    if (endpoint?.kind === 'port') endpoint.port.close();
+    else endpoint?.channel.close();
   }
 
-  #listen(channel: BroadcastChannel, listener: (message: In) => void): void {
-    channel.onmessage = (event) => listener((event as MessageEvent).data as In);
-    if (!this.#refed) channel.unref();
+  #applyRef(): void {
+    const endpoint = this.#endpoint;
+    if (!endpoint) return;
+    const handle = endpoint.kind === 'port' ? endpoint.port : endpoint.channel;
+    if (this.#refed) handle.ref();
+    else handle.unref();
+  }
+
+  #listen(endpoint: Endpoint, listener: (message: In) => void): void {
+    if (endpoint.kind === 'port') endpoint.port.on('message', (message: In) => listener(message));
+    else endpoint.channel.onmessage = (event) => listener((event as MessageEvent).data as In);
+    // Attaching a listener refs the port or channel: put the ref state back.
+    this.#applyRef();
   }
 }

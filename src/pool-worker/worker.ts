@@ -10,7 +10,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { workerData } from 'node:worker_threads';
+import { type Transferable, workerData } from 'node:worker_threads';
 import { wakeToken } from '../core/cancel-token.js';
 import { RequestError } from '../core/errors.js';
 import {
@@ -24,14 +24,14 @@ import {
   type WorkerData,
 } from '../core/protocol.js';
 import { toWire } from '../core/wire-error.js';
-import { allCallers, type Caller, openLobby, retired, wake } from './callers.js';
+import { adoptOwner, allCallers, type Caller, openLobby, retired, wake } from './callers.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
 import { closePool, poolStats } from './registry.js';
 import { applySettings, forgetSettings } from './settings.js';
 import { startStream } from './stream-exchange.js';
 
-const { control: controlBuffer } = workerData as WorkerData;
+const { control: controlBuffer, owner } = workerData as WorkerData;
 const control = new Int32Array(controlBuffer);
 
 // A sync caller cannot see this worker's 'exit' event while it is blocked: write the death into
@@ -55,11 +55,11 @@ function unsendable(message: FromWorker, error: Error): FromWorker {
 }
 
 /** Posts a reply on a caller's sync channel (one caller waits for exactly this message). */
-function postSync(caller: Caller, message: FromWorker): void {
+function postSync(caller: Caller, message: FromWorker, transfer?: Transferable[]): void {
   try {
-    caller.sync.postMessage(message);
+    caller.sync.post(message, transfer);
   } catch (error) {
-    caller.sync.postMessage(unsendable(message, error as Error));
+    caller.sync.post(unsendable(message, error as Error));
   }
 }
 
@@ -87,7 +87,11 @@ function exitWhenIdle(): void {
   }, 1000).unref();
 }
 
-function handle(message: ToWorker, caller: Caller, reply: (m: FromWorker) => void): void {
+function handle(
+  message: ToWorker,
+  caller: Caller,
+  reply: (m: FromWorker, transfer?: Transferable[]) => void,
+): void {
   switch (message.t) {
     case 'exchange':
       if (message.req.poolSettings) applySettings(message.req.pool, message.req.poolSettings);
@@ -131,7 +135,7 @@ function handle(message: ToWorker, caller: Caller, reply: (m: FromWorker) => voi
       }, message.afterMs);
       return;
     default:
-      caller.async.postMessage({
+      caller.async.post({
         t: 'error',
         id: (message as { id?: number }).id ?? 0,
         error: unknownMessage(message),
@@ -160,15 +164,15 @@ function onMessage(caller: Caller, channel: 'async' | 'sync', message: ToWorker)
   const token = message.t === 'exchange' && channel === 'sync' ? message.req.wake : undefined;
   const send =
     channel === 'async'
-      ? (reply: FromWorker) => caller.asyncOutbox.post(reply)
-      : (reply: FromWorker) => {
-          postSync(caller, reply);
+      ? (reply: FromWorker, transfer?: Transferable[]) => caller.asyncOutbox.post(reply, transfer)
+      : (reply: FromWorker, transfer?: Transferable[]) => {
+          postSync(caller, reply, transfer);
           wake(caller);
           if (token) wakeToken(token);
         };
-  handle(message, caller, (reply) => {
+  handle(message, caller, (reply, transfer) => {
     try {
-      send(reply);
+      send(reply, transfer);
     } finally {
       // A streamed exchange replies several times; it is pending until its final message.
       if (expectsReply && isFinal(reply)) ended(reply.id);
@@ -176,11 +180,9 @@ function onMessage(caller: Caller, channel: 'async' | 'sync', message: ToWorker)
   });
 }
 
-openLobby(controlBuffer, {
-  message: onMessage,
-  unsendable,
-  retired: () => pending.size === 0 && exitWhenIdle(),
-});
+const handlers = { message: onMessage, unsendable, retired: () => pending.size === 0 && exitWhenIdle() };
+adoptOwner(owner, controlBuffer, handlers);
+openLobby(controlBuffer, handlers);
 
 Atomics.store(control, Control.STATE, STATE_RUNNING);
 
