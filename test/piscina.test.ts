@@ -74,8 +74,9 @@ test('maxConnections: 2 set in the main thread: never more than 2 connections at
   }
 });
 
+// onepool is loaded here only after piscina's threads start: had it been loaded before, they would
+// ask this thread to start the pool (it lives as long as the process), and ending the starter would end nothing.
 const EXIT_SCRIPT = `
-import { http, httpSync } from 'onepool';
 import { Piscina } from 'piscina';
 const url = process.env.URL;
 const filename = new URL('./test/helpers/thread-task.mjs', 'file://' + process.cwd() + '/').href;
@@ -84,6 +85,7 @@ const seen = {};
 // A one-thread piscina pool makes the first call of the process: the pool worker is its child.
 const starter = new Piscina({ filename, minThreads: 1, maxThreads: 1, execArgv: [] });
 const others = new Piscina({ filename, minThreads: 2, maxThreads: 2, execArgv: [] });
+const { http, httpSync } = await import('onepool');
 seen.first = await starter.run({ url: url + '/echo', syncCalls: 1, asyncCalls: 1 });
 // Pending when piscina ends the starter: an async call here, sync calls in the other piscina workers.
 const pending = http.get(url + '/hang').then(() => 'answered', plain);

@@ -93,8 +93,9 @@ test('settings from two threads merge option by option: a worker thread configur
   }
 });
 
+// onepool is loaded here only after the threads start: had it been loaded before, they would ask this
+// thread to start the pool (it lives as long as the process), and the starter's exit would end nothing.
 const EXIT_SCRIPT = `
-import { http, httpSync } from 'onepool';
 import { Worker } from 'node:worker_threads';
 const url = process.env.URL;
 const runner = new URL('./test/helpers/thread-runner.mjs', 'file://' + process.cwd() + '/');
@@ -111,6 +112,7 @@ const seen = {};
 // The starter makes the first call of the process: the pool worker is its child.
 const starter = start();
 const other = start();
+const { http, httpSync } = await import('onepool');
 seen.first = await starter.run({ url: url + '/echo', syncCalls: 1, asyncCalls: 1 });
 // Pending when the starter exits: an async call here, a sync call in the other thread.
 const pending = http.get(url + '/hang').then(() => 'answered', plain);
@@ -140,5 +142,32 @@ test('the thread that started the pool exits: pending exchanges of other threads
   assert.equal(seen.nextSync, 200);
   assert.equal(seen.nextAsync, 200);
   assert.notEqual(seen.newPool, seen.first.workerThreadId);
-  assert.equal(seen.other.workerThreadId, seen.newPool);
+  assert.equal(seen.other.workerThreadId, seen.newPool, JSON.stringify(seen));
+});
+
+const MAIN_STARTS_SCRIPT = `
+import { http, httpSync } from 'onepool';
+import { Worker } from 'node:worker_threads';
+const runner = new URL('./test/helpers/thread-runner.mjs', 'file://' + process.cwd() + '/');
+const worker = new Worker(runner, { execArgv: [] });
+const exited = new Promise((resolve) => worker.once('exit', resolve));
+const first = await new Promise((resolve) => { worker.once('message', resolve); worker.postMessage({ url: process.env.URL, syncCalls: 1, asyncCalls: 1 }); });
+worker.postMessage({ exit: 0 });
+await exited;
+const next = httpSync.get(process.env.URL).status;
+const nextAsync = (await http.get(process.env.URL)).status;
+console.log('SEEN ' + JSON.stringify({ first, next, nextAsync, pool: httpSync.pool.stats().workerThreadId }));
+`;
+
+test('a worker thread whose main thread has onepool loaded asks it to start the pool: the pool outlives that worker thread', async () => {
+  const run = await runScript(MAIN_STARTS_SCRIPT, { env: { URL: h1.url('/echo') }, timeoutMs: 30_000 });
+  assert.equal(run.code, 0, run.stderr);
+  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
+  assert.ok(line, run.stdout);
+  const seen = JSON.parse(line.slice(5));
+  assert.deepEqual(seen.first.statuses, [200, 200]);
+  assert.equal(seen.next, 200);
+  assert.equal(seen.nextAsync, 200);
+  // the same pool worker served the worker thread and, after it exited, the main thread
+  assert.equal(seen.pool, seen.first.workerThreadId);
 });

@@ -246,6 +246,8 @@ export interface WorkerData {
    */
   owner: {
     caller: string;
+    /** the spawner's connection attempt: its hellos are answered on the ports, later ones are new connections */
+    attempt: number;
     control: SharedArrayBuffer;
     asyncPort: import('node:worker_threads').MessagePort;
     syncPort: import('node:worker_threads').MessagePort;
@@ -259,13 +261,17 @@ export interface WorkerData {
  */
 export type LobbyMessage =
   /** a caller thread looking for the pool; `control` is its own control block (SEQ) */
-  | { t: 'hello'; caller: string; control: SharedArrayBuffer }
+  | { t: 'hello'; caller: string; attempt: number; control: SharedArrayBuffer }
   /** the pool's answer: the caller's channels are `${channel}.a` and `${channel}.s` */
   | { t: 'welcome'; caller: string; channel: string; threadId: number; control: SharedArrayBuffer }
   /** a pool worker started (or answers another's announcement); `birth` orders pools by age */
   | { t: 'pool-up'; pool: string; birth: number; threadId: number }
   /** a caller thread is exiting: the pool drops its channels */
-  | { t: 'bye'; caller: string };
+  | { t: 'bye'; caller: string }
+  /** a worker thread found no pool: it asks the main thread to start one (a pool lives as long as its starter) */
+  | { t: 'need-pool'; caller: string }
+  /** the main thread's answer: it is starting (or connecting to) the pool */
+  | { t: 'starting'; caller: string };
 
 /** Sent by a retiring pool on both of a caller's channels: new calls go to the older pool. */
 export interface RetiredMessage {

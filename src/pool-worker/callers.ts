@@ -14,7 +14,13 @@
  */
 import { BroadcastChannel, type MessagePort, type Transferable, threadId } from 'node:worker_threads';
 import { Outbox } from '../core/outbox.js';
-import { Control, type FromWorker, type LobbyMessage, type ToWorker } from '../core/protocol.js';
+import {
+  Control,
+  type FromWorker,
+  type LobbyMessage,
+  type ToWorker,
+  type WorkerData,
+} from '../core/protocol.js';
 import { callerChannel, LOBBY, threadKey } from './lobby.js';
 
 /** One of a caller's two channels: a MessagePort (the spawner's) or a BroadcastChannel (any other thread). */
@@ -104,7 +110,7 @@ function register(
 
 /** Welcomes the thread that spawned this pool on the MessagePorts it handed over. */
 export function adoptOwner(
-  owner: { caller: string; control: SharedArrayBuffer; asyncPort: MessagePort; syncPort: MessagePort },
+  owner: WorkerData['owner'],
   poolControl: SharedArrayBuffer,
   handlers: CallerHandlers,
 ): void {
@@ -119,12 +125,16 @@ export function adoptOwner(
     threadId,
     control: poolControl,
   } satisfies LobbyMessage);
-  adopted.add(owner.caller);
+  adopted.set(owner.caller, owner.attempt);
   wake(caller);
 }
 
-/** Callers on MessagePorts: their hellos are not answered (their welcome is on their port). */
-const adopted = new Set<string>();
+/**
+ * The spawner's connection attempt, while it is on MessagePorts: hellos of that attempt are not
+ * answered (its welcome is on its port); a later attempt (its connection was given up, e.g. after a
+ * heartbeat that looked dead) is welcomed on BroadcastChannels like any other thread.
+ */
+const adopted = new Map<string, number>();
 
 /** Opens the lobby and announces this pool; `control` is the pool's control block (sent in welcomes). */
 export function openLobby(control: SharedArrayBuffer, handlers: CallerHandlers): void {
@@ -135,9 +145,9 @@ export function openLobby(control: SharedArrayBuffer, handlers: CallerHandlers):
     const message = (event as MessageEvent).data as LobbyMessage;
     switch (message.t) {
       case 'hello':
-        if (!isRetired && !adopted.has(message.caller)) {
-          welcome(lobby, message.caller, message.control, control, handlers);
-        }
+        if (isRetired || adopted.get(message.caller) === message.attempt) return;
+        if (adopted.has(message.caller)) forget(message.caller);
+        welcome(lobby, message.caller, message.control, control, handlers);
         return;
       case 'pool-up':
         if (message.pool === poolKey) return;

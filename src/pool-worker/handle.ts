@@ -46,7 +46,14 @@ import {
 } from '../core/protocol.js';
 import { Link } from './link.js';
 import { LOBBY, threadKey } from './lobby.js';
-import { releaseLock, shareLock, spawnedBefore, tryLock } from './spawn-lock.js';
+import {
+  mainListens,
+  markMainListens,
+  releaseLock,
+  shareLock,
+  spawnedBefore,
+  tryLock,
+} from './spawn-lock.js';
 
 /** Who receives the replies for one id: an exchange until its last message, or a one-reply call. */
 export interface Listener {
@@ -59,8 +66,12 @@ export type ChannelName = 'async' | 'sync';
 
 /** How long a thread listens for a pool's welcome before it starts one itself. */
 const DISCOVERY_MS = 50;
+/** How long a probe (stats, configurePool) of a thread that made calls before waits for a welcome. */
+const PROBE_AFTER_USE_MS = 1_000;
 /** How often a connecting thread says hello again (a pool that started meanwhile missed the first). */
 const HELLO_MS = 10;
+/** How long a worker thread waits for the main thread to say it starts the pool before starting one itself. */
+const MAIN_ACK_MS = 100;
 /** A thread that got no welcome in this long (its pool never came up) fails its pending calls. */
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -73,6 +84,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
 export type HandleState = 'connecting' | 'ready' | 'retired' | 'dead';
 
 interface Connecting {
+  readonly attempt: number;
   readonly startedAt: number;
   helloAt: number;
   /** this thread may start a pool worker (false for a probe: stats, configurePool) */
@@ -84,6 +96,9 @@ interface Connecting {
   spawnedExit: number | undefined;
   /** this thread's ends of the MessagePorts it handed to the pool worker it spawned */
   ports: { async: MessagePort; sync: MessagePort } | undefined;
+  /** when this thread asked the main thread to start the pool; whether it answered */
+  askedMainAt: number | undefined;
+  mainStarting: boolean;
 }
 
 export interface WorkerHandle {
@@ -131,6 +146,8 @@ interface ThreadRecord {
   worker: WorkerHandle | undefined;
   lastId: number;
   lastPoolId: number;
+  /** connections this thread started (each says hello with its number) */
+  lastAttempt: number;
   /** this thread's name on the lobby */
   readonly key: string;
   readonly controlBuffer: SharedArrayBuffer;
@@ -138,6 +155,8 @@ interface ThreadRecord {
   readonly pools: Map<number, PoolConfig>;
   /** handles of retired pools that still have exchanges pending (their messages must go there) */
   readonly retired: Set<WorkerHandle>;
+  /** the main thread listens for worker threads that ask it to start the pool */
+  startsPools: boolean;
 }
 
 /** Where configurePool leaves the process-wide pool's settings for the threads this one starts later. */
@@ -163,16 +182,22 @@ export function threadRecord(): ThreadRecord {
       worker: undefined,
       lastId: 0,
       lastPoolId: 0,
+      lastAttempt: 0,
       key: threadKey('c', threadId),
       controlBuffer: new SharedArrayBuffer(CONTROL_BYTES),
       pools: new Map([[0, inheritedDefaults()]]),
       retired: new Set(),
+      startsPools: false,
     };
   }
   return global[RECORD];
 }
 
 const record = threadRecord();
+if (isMainThread && !record.startsPools) {
+  record.startsPools = true;
+  listenForPoolRequests();
+}
 
 /** Built next to this module: dist/pool-worker.js for both the ESM and the CJS build. */
 const workerURL = new URL('./pool-worker.js', import.meta.url);
@@ -240,6 +265,7 @@ function connect(maySpawn: boolean): WorkerHandle {
     outbox: undefined,
     sent: { async: new Map(), sync: new Map() },
     connect: {
+      attempt: ++record.lastAttempt,
       startedAt: now,
       helloAt: 0,
       maySpawn,
@@ -251,6 +277,8 @@ function connect(maySpawn: boolean): WorkerHandle {
       spawned: undefined,
       spawnedExit: undefined,
       ports: undefined,
+      askedMainAt: undefined,
+      mainStarting: false,
     },
     watchdog: undefined,
     beat: 0,
@@ -293,16 +321,21 @@ export function tick(handle: WorkerHandle): void {
     declareDead(handle, `no pool worker answered within ${CONNECT_TIMEOUT_MS} ms`);
     return;
   }
-  if (!c.maySpawn && waited >= DISCOVERY_MS) {
+  // A probe from a thread that was connected before waits longer: a pool most likely runs (one that
+  // just replaced a dead or retired one may take a moment to answer).
+  if (!c.maySpawn && waited >= (record.lastId > 0 ? PROBE_AFTER_USE_MS : DISCOVERY_MS)) {
     declareDead(handle, 'no pool worker is running');
     return;
   }
-  if (c.maySpawn && !c.spawned && waited >= c.discoveryMs && tryLock()) c.spawned = spawn(handle);
+  if (c.maySpawn && !c.spawned && waited >= c.discoveryMs && mayStartPool(handle, now) && tryLock()) {
+    c.spawned = spawn(handle);
+  }
   if (now - c.helloAt >= HELLO_MS) {
     c.helloAt = now;
     c.lobby?.postMessage({
       t: 'hello',
       caller: record.key,
+      attempt: c.attempt,
       control: record.controlBuffer,
     } satisfies LobbyMessage);
   }
@@ -313,6 +346,10 @@ function onLobby(handle: WorkerHandle, message: LobbyMessage): void {
   if (message.t === 'pool-up') {
     // A pool that just started missed the hellos said before it.
     handle.connect.helloAt = 0;
+    return;
+  }
+  if (message.t === 'starting' && message.caller === record.key) {
+    handle.connect.mainStarting = true;
     return;
   }
   if (message.t !== 'welcome' || message.caller !== record.key) return;
@@ -338,6 +375,40 @@ function welcomed(
   handle.state = 'ready';
   endConnecting(handle);
   if (handle.asyncListeners.size > 0) startWatchdog(handle);
+}
+
+/**
+ * Whether this thread may start the pool itself now. A pool dies with the thread that started it,
+ * and piscina ends idle workers as a matter of course: a worker thread whose main thread has onepool
+ * loaded asks it to start the pool (the main thread lives as long as the process), and starts one
+ * itself only when the main thread does not answer in MAIN_ACK_MS (it may be blocked in a sync call).
+ */
+function mayStartPool(handle: WorkerHandle, now: number): boolean {
+  const c = handle.connect;
+  if (isMainThread || !mainListens()) return true;
+  if (c.mainStarting) return false;
+  if (c.askedMainAt === undefined) {
+    c.askedMainAt = now;
+    c.lobby?.postMessage({ t: 'need-pool', caller: record.key } satisfies LobbyMessage);
+    return false;
+  }
+  return now - c.askedMainAt >= MAIN_ACK_MS;
+}
+
+/**
+ * The main thread starts the pool for worker threads that ask (see mayStartPool). Its lobby
+ * listener is unref'd: it never keeps the process alive.
+ */
+function listenForPoolRequests(): void {
+  const lobby = new BroadcastChannel(LOBBY);
+  lobby.onmessage = (event) => {
+    const message = (event as MessageEvent).data as LobbyMessage;
+    if (message.t !== 'need-pool') return;
+    lobby.postMessage({ t: 'starting', caller: message.caller } satisfies LobbyMessage);
+    workerHandle();
+  };
+  lobby.unref();
+  markMainListens();
 }
 
 function endConnecting(handle: WorkerHandle): void {
@@ -369,6 +440,7 @@ function spawn(handle: WorkerHandle): Worker {
     control: controlBuffer,
     owner: {
       caller: record.key,
+      attempt: handle.connect.attempt,
       control: record.controlBuffer,
       asyncPort: asyncChannel.port2,
       syncPort: syncChannel.port2,

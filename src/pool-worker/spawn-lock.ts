@@ -15,11 +15,13 @@ import { PROTOCOL_VERSION } from '../core/protocol.js';
 const KEY = `onepool.v${PROTOCOL_VERSION}.spawn-lock`;
 /**
  * Word 0: the holder's threadId + 1 (0: free); word 1: when it was taken, in seconds since
- * LEASE_EPOCH; word 2: how many times it was taken (pools this family started).
+ * LEASE_EPOCH; word 2: how many times it was taken (pools this family started); word 3: 1 when the
+ * main thread of the family has onepool loaded (it starts pools for the others on request).
  */
 const HOLDER = 0;
 const TAKEN_AT = 1;
 const TAKEN = 2;
+const MAIN_LISTENS = 3;
 /** A holder that neither released the lock nor got a pool in this long is presumed dead. */
 const LEASE_S = 5;
 const LEASE_EPOCH = 1_700_000_000;
@@ -30,7 +32,7 @@ const nowS = (): number => Math.floor(Date.now() / 1000) - LEASE_EPOCH;
 function lockWords(): Int32Array {
   let buffer = getEnvironmentData(KEY) as SharedArrayBuffer | undefined;
   if (!(buffer instanceof SharedArrayBuffer)) {
-    buffer = new SharedArrayBuffer(12);
+    buffer = new SharedArrayBuffer(16);
     setEnvironmentData(KEY, buffer);
   }
   return new Int32Array(buffer);
@@ -63,4 +65,14 @@ export function releaseLock(): void {
 /** Makes the lock now, so that threads this one starts later share it (called when onepool loads). */
 export function shareLock(): void {
   lockWords();
+}
+
+/** The main thread says it starts pools on request (see handle.ts). */
+export function markMainListens(): void {
+  Atomics.store(lockWords(), MAIN_LISTENS, 1);
+}
+
+/** true when this family's main thread has onepool loaded. */
+export function mainListens(): boolean {
+  return Atomics.load(lockWords(), MAIN_LISTENS) === 1;
 }
