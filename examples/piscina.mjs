@@ -12,13 +12,21 @@ const url = `http://127.0.0.1:${port}`;
 
 // Set before the workers start, so they inherit it too; it caps every thread's connections.
 configurePool({ maxConnections: 2 });
-const pool = new Piscina({ filename: new URL('./piscina-task.mjs', import.meta.url).href, maxThreads: 4 });
+const pool = new Piscina({
+  filename: new URL('./piscina-task.mjs', import.meta.url).href,
+  minThreads: 4,
+  maxThreads: 4,
+});
 
 const results = await Promise.all(Array.from({ length: 8 }, (_, n) => pool.run({ url, n })));
 const mine = httpSync.get(`${url}/from-main`).json();
 const threads = new Set(results.map((r) => r.threadId));
-console.log(`${results.length} tasks on ${threads.size > 1 ? 'several' : 'one'} piscina worker(s), 3 calls each`);
-console.log(`connections at the server: ${mine.connections <= 2 ? 'at most 2' : mine.connections} (maxConnections: 2)`);
+console.log(
+  `${results.length} tasks on ${threads.size > 1 ? 'several' : 'one'} piscina worker(s), 3 calls each`,
+);
+console.log(
+  `connections at the server: ${mine.connections <= 2 ? 'at most 2' : mine.connections} (maxConnections: 2)`,
+);
 
 const stats = await http.pool.stats();
 console.log(`one pool worker (thread ${stats.workerThreadId}) ran ${stats.totals.exchanges} exchanges`);
