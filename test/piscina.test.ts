@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { configurePool, http, httpSync, poolOptions } from 'onepool';
 import { Piscina } from 'piscina';
-import { runScript } from './helpers/scripts.ts';
+import { runScript, seenIn } from './helpers/scripts.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 import type { TaskInput, TaskResult } from './helpers/threads.ts';
 
@@ -103,10 +103,7 @@ console.log('SEEN ' + JSON.stringify(seen));
 
 test('piscina ends the worker that started the pool: pending calls of main and the other piscina workers fail with WorkerCrashedError, their next calls succeed', async () => {
   const run = await runScript(EXIT_SCRIPT, { env: { URL: h1.origin }, timeoutMs: 30_000 });
-  assert.equal(run.code, 0, run.stderr);
-  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
-  assert.ok(line, run.stdout);
-  const seen = JSON.parse(line.slice(5));
+  const seen = seenIn(run);
   assert.deepEqual(seen.first.statuses, [200, 200]);
   assert.equal(seen.pending, 'ONEPOOL_ERR_WORKER_CRASHED');
   for (const other of seen.others) {

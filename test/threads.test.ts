@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { configurePool, http, httpSync, poolOptions } from 'onepool';
-import { runScript } from './helpers/scripts.ts';
+import { runScript, seenIn } from './helpers/scripts.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 import { startThread, type TaskResult } from './helpers/threads.ts';
 
@@ -130,10 +130,7 @@ console.log('SEEN ' + JSON.stringify(seen));
 
 test('the thread that started the pool exits: pending exchanges of other threads fail with WorkerCrashedError, their next calls (both faces) succeed', async () => {
   const run = await runScript(EXIT_SCRIPT, { env: { URL: h1.origin }, timeoutMs: 30_000 });
-  assert.equal(run.code, 0, run.stderr);
-  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
-  assert.ok(line, run.stdout);
-  const seen = JSON.parse(line.slice(5));
+  const seen = seenIn(run);
   assert.deepEqual(seen.first.statuses, [200, 200]);
   assert.equal(seen.starterExit, 0);
   assert.equal(seen.pending, 'ONEPOOL_ERR_WORKER_CRASHED');
@@ -161,10 +158,7 @@ console.log('SEEN ' + JSON.stringify({ first, next, nextAsync, pool: httpSync.po
 
 test('a worker thread whose main thread has onepool loaded asks it to start the pool: the pool outlives that worker thread', async () => {
   const run = await runScript(MAIN_STARTS_SCRIPT, { env: { URL: h1.url('/echo') }, timeoutMs: 30_000 });
-  assert.equal(run.code, 0, run.stderr);
-  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
-  assert.ok(line, run.stdout);
-  const seen = JSON.parse(line.slice(5));
+  const seen = seenIn(run);
   assert.deepEqual(seen.first.statuses, [200, 200]);
   assert.equal(seen.next, 200);
   assert.equal(seen.nextAsync, 200);
