@@ -15,6 +15,12 @@ const MAGIC = 2;
 const MAGIC_VALUE = 0x0ce1_7043;
 const TOKEN_BYTES = 12;
 
+/** A CancelToken as it arrives in another thread through postMessage: a plain copy of its fields. */
+export interface PostedCancelToken {
+  /** The token's shared state (the same memory as the original's). */
+  readonly buffer: SharedArrayBuffer;
+}
+
 /**
  * A cancellation object that can be posted to other threads and passed as `cancel` to either face:
  * `token.cancel()` (in any thread) fails the calls that carry it with AbortedError, waking a blocked
@@ -38,7 +44,7 @@ export class CancelToken {
   }
 
   /** The token itself, or the token a posted copy stands for. Throws InvalidArgumentError for anything else. */
-  static from(value: CancelToken | { buffer: SharedArrayBuffer }): CancelToken {
+  static from(value: CancelToken | PostedCancelToken): CancelToken {
     if (value instanceof CancelToken) return value;
     const buffer = (value as { buffer?: unknown } | null)?.buffer;
     if (!isTokenBuffer(buffer)) {

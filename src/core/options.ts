@@ -8,7 +8,7 @@ import type { CookieJar } from 'tough-cookie';
 import { type AuthOption, authorization } from './auth.js';
 import { joinBaseURL } from './base-url.js';
 import { exactBytes } from './bytes.js';
-import type { CancelToken } from './cancel-token.js';
+import type { CancelToken, PostedCancelToken } from './cancel-token.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { hostnameProblem } from './hostname.js';
@@ -129,7 +129,7 @@ export interface RequestOptions extends TransportOptions {
    * exchange in the worker, and on the sync face wakes the blocked call at once (an AbortSignal
    * cannot reach a thread blocked in httpSync). A token posted to another thread can be passed as it arrived.
    */
-  cancel?: CancelToken | { buffer: SharedArrayBuffer };
+  cancel?: CancelToken | PostedCancelToken;
   /** A private pool (from `createPool`) instead of the process-wide one. */
   pool?: PoolRef;
   /**
