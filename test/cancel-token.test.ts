@@ -134,3 +134,28 @@ test('piscina: a cancellation from the main thread wakes a piscina worker blocke
     await pool.destroy();
   }
 });
+
+test('parity: a token bounds a streamed body too: a read that waits for a stalled body is woken on both faces', async () => {
+  const outcomes: string[] = [];
+  for (const face of ['sync', 'async'] as const) {
+    const token = new CancelToken();
+    let received = 0;
+    const canceller = cancellerAfter(token, 300);
+    try {
+      if (face === 'sync') {
+        const res = httpSync.stream('GET', server.url('/stall-body'), { cancel: token });
+        for (const chunk of res) received += chunk.byteLength;
+      } else {
+        const res = await http.stream('GET', server.url('/stall-body'), { cancel: token });
+        for await (const chunk of res) received += chunk.byteLength;
+      }
+      outcomes.push('ended');
+    } catch (error) {
+      // how much of the body had arrived by then is the machine's timing, not part of the result
+      console.log(`# ${face}: aborted after ${received} bytes`);
+      outcomes.push((error as AbortedError).code);
+    }
+    await canceller.exit();
+  }
+  assert.deepEqual(outcomes, ['ONEPOOL_ERR_ABORTED', 'ONEPOOL_ERR_ABORTED']);
+});

@@ -99,7 +99,7 @@ export function exchangeSync(
     throw error;
   }
   const body = exchange.body;
-  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until);
+  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until, cancel);
   unlisten(exchange.id);
   return exchange.result();
 }
