@@ -24,6 +24,17 @@ export type { AuthOption } from './core/auth.js';
 export { CancelToken, type PostedCancelToken } from './core/cancel-token.js';
 export { loadCookieJar, saveCookieJar } from './core/cookie-file.js';
 export type { CookiesOption } from './core/cookies.js';
+export type {
+  DiagnosticsRequest,
+  DiagnosticsResponse,
+  RedirectMessage,
+  RequestEndMessage,
+  RequestErrorMessage,
+  RequestEvent,
+  RequestHeadersMessage,
+  RequestStartMessage,
+  RetryMessage,
+} from './core/diagnostics.js';
 export {
   AbortedError,
   ConnectError,
@@ -75,6 +86,7 @@ export { type ConnectionInfo, Response } from './core/response.js';
 export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { StreamHead } from './core/streaming.js';
+export type { TimingPhases, Timings } from './core/timings.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
 export {
   type Chunk,

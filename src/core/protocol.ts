@@ -4,12 +4,13 @@
  *
  * One pool worker serves every thread of the process. A thread finds it on the lobby, a
  * BroadcastChannel with a fixed name that reaches every thread (see pool-worker/lobby.ts); the pool
- * answers with the names of two BroadcastChannels unique to that caller thread and that pool, which
- * carry the same messages:
+ * answers with the names of two BroadcastChannels unique to that caller thread and that pool (the
+ * thread that spawned the pool uses two MessagePorts it handed over instead), which carry the same
+ * messages:
  * - async: replies arrive as 'message' events;
  * - sync: read with receiveMessageOnPort, woken through the caller's control block (a
  *   SharedArrayBuffer) that the worker bumps after every sync reply.
- * A BroadcastChannel cannot transfer: bodies are copied (the transfer lists below are dropped).
+ * A BroadcastChannel cannot transfer: there, bodies are copied (the transfer lists below are dropped).
  *
  * One exchange is one request message in and one reply out: `response` (status, headers and the
  * whole body, whose ArrayBuffer is transferred, never copied) or `error`. Requests carry an id; a
@@ -25,6 +26,7 @@
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
+import type { Timings } from './timings.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
@@ -142,6 +144,8 @@ export interface WireFailure {
   reused?: boolean;
   /** at least one byte of the response (its status line) had arrived */
   responseStarted?: boolean;
+  /** how long its phases took until it failed (optional on the wire: see WireResponse.timings) */
+  timings?: Timings;
 }
 /** A request body that does not cross the boundary in one piece. */
 export type WireUpload =
@@ -178,6 +182,12 @@ export interface WireResponse {
   body: Uint8Array;
   httpVersion: '1.1' | '2';
   connection: WireConnection;
+  /**
+   * How long the exchange's phases took, measured in the worker (a head's: no download, no total).
+   * Optional, so that the wire stays compatible without a PROTOCOL_VERSION bump: a worker of a copy
+   * of onepool that predates it sends none.
+   */
+  timings?: Timings;
 }
 
 /** The head of a streamed response; its body follows as `chunk`s. */
@@ -224,7 +234,7 @@ export type FromWorker =
   | WireHead
   | { t: 'chunk'; id: number; chunk: Uint8Array }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
-  | { t: 'end'; id: number; trailers: string[] }
+  | { t: 'end'; id: number; trailers: string[]; timings?: Timings }
   /** the worker wants the next chunk of a pulled upload */
   | { t: 'pull'; id: number }
   /** request body bytes handed to the connection so far (throttled); total when known */
