@@ -435,6 +435,13 @@ if (!opError) {
   ].join('\n');
   console.log(streamRss);
 }
+// N worker threads, sync and async GETs: one pool for the process against an Agent per thread (bench/threads.mjs).
+let threads = '';
+if (!opError) {
+  const { runThreadsBench, threadsMarkdown } = await import('./threads.mjs');
+  threads = threadsMarkdown(await runThreadsBench({ quick: QUICK }));
+  console.log(threads);
+}
 // The cost of the diagnostics channels, without and with a subscriber (bench/diagnostics.mjs).
 let diagnostics = '';
 if (!opError) {
@@ -578,6 +585,19 @@ const md = [
         'fresh process (the pool worker thread included), against a server process of its own.',
         '',
         streamRss,
+      ]
+    : []),
+  ...(threads
+    ? [
+        '',
+        '## Worker threads: one pool for the process (bench/threads.mjs)',
+        '',
+        'Four worker threads each make sequential GETs, then 16 concurrent async GETs, against a keep-alive',
+        "HTTP/1.1 server of its own: onepool (every thread's calls go to the one pool worker, whose connections",
+        'they share) against undici used directly with one Agent per thread. Connections are counted by the',
+        'server. Then the median cost of one sequential onepool GET from the main thread and from a worker thread.',
+        '',
+        threads,
       ]
     : []),
   ...(diagnostics

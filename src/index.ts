@@ -21,6 +21,7 @@ export { Client } from './async/client.js';
 export { StreamingResponse } from './async/streaming.js';
 export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
+export { CancelToken, type PostedCancelToken } from './core/cancel-token.js';
 export { loadCookieJar, saveCookieJar } from './core/cookie-file.js';
 export type { CookiesOption } from './core/cookies.js';
 export type {

@@ -18,10 +18,10 @@ export function workerRunning(): boolean {
   return existingWorker() !== undefined;
 }
 
-/** The worker's heartbeat counter (it moves only while a sync exchange is pending); undefined with no worker. */
+/** The worker's heartbeat counter (it moves only while an exchange is pending); undefined with no worker. */
 export function workerHeartbeat(): number | undefined {
-  const handle = existingWorker();
-  return handle ? Atomics.load(handle.control, Control.HEARTBEAT) : undefined;
+  const control = existingWorker()?.poolControl;
+  return control ? Atomics.load(control, Control.HEARTBEAT) : undefined;
 }
 
 /** The pool worker's heap in bytes after a full garbage collection, for the leak tests. */

@@ -4,10 +4,16 @@
  *
  * A pool's settings travel with the exchanges: the first exchange of each channel after a change
  * (a private pool: its first exchange) carries them, and the worker applies them before that
- * exchange. Nothing is sent on its own and nobody waits for it, so the async face never blocks.
- * Exchanges of the process-wide pool with default settings carry nothing.
+ * exchange. Nobody waits for them, so the async face never blocks. Exchanges of the process-wide
+ * pool with default settings carry nothing.
+ *
+ * The process-wide pool serves every thread, so its settings are stamped option by option (the
+ * worker keeps the newest value of each, see pool-worker/settings.ts). configurePool also sends them
+ * at once to a pool this thread can reach (without starting one), and leaves them in environment
+ * data, where the threads this one starts later find them.
  */
-import { callAsync } from './async/channel.js';
+import { setEnvironmentData } from 'node:worker_threads';
+import { callAsync, notifyAsync } from './async/channel.js';
 import { PoolClosedError } from './core/errors.js';
 import type { PoolRef } from './core/options.js';
 import {
@@ -17,15 +23,21 @@ import {
   type ResolvedPoolOptions,
 } from './core/pool-options.js';
 import type { WirePoolSettings } from './core/protocol.js';
+import { stamp } from './core/stamps.js';
 import { describeStats, emptyStats, type PoolStats } from './core/stats.js';
 import {
   type ChannelName,
+  DEFAULTS_KEY,
   existingWorker,
   nextId,
+  nextPoolId,
+  type PoolConfig,
+  probeWorker,
   threadRecord,
   type WorkerHandle,
+  whenSettled,
 } from './pool-worker/handle.js';
-import { callSync } from './sync/channel.js';
+import { callSync, pumpSync } from './sync/channel.js';
 
 const record = threadRecord();
 
@@ -44,8 +56,14 @@ export function settingsToSend(
   const sent = handle.sent[channel];
   if (sent.get(pool) === config.version) return undefined;
   sent.set(pool, config.version);
-  return { version: config.version, options: config.options };
+  return wireSettings(config);
 }
+
+const wireSettings = (config: PoolConfig): WirePoolSettings => ({
+  version: config.version,
+  options: { ...config.set },
+  stamps: { ...config.stamps },
+});
 
 /**
  * Sets the process-wide pool's policy; options not given keep their current value. Works before or
@@ -56,10 +74,22 @@ export function settingsToSend(
 export function configurePool(options: PoolOptions): void {
   const config = record.pools.get(0)!;
   config.options = mergePoolOptions(config.options, options);
-  config.version++;
+  const at = stamp();
+  for (const key of Object.keys(options) as (keyof ResolvedPoolOptions)[]) {
+    if (options[key] === undefined) continue;
+    (config.set as Record<string, unknown>)[key] = config.options[key];
+    config.stamps[key] = at;
+  }
+  config.version = at;
+  setEnvironmentData(DEFAULTS_KEY, { set: config.set, stamps: config.stamps, version: config.version });
+  // The pool may serve other threads already: tell it now (never starting one, never waiting).
+  const handle = probeWorker();
+  if (!handle) return;
+  handle.sent.async.set(0, config.version);
+  notifyAsync({ t: 'settings', pool: 0, settings: wireSettings(config) });
 }
 
-/** The pool's policy as it stands (the defaults merged with every configurePool call). */
+/** The pool's policy as this thread set it or inherited it (the defaults merged with its configurePool calls). */
 export function poolOptions(): ResolvedPoolOptions {
   return { ...record.pools.get(0)!.options };
 }
@@ -75,6 +105,9 @@ export interface PoolView<Stats, Text> {
 export function asyncView(pool: number): PoolView<Promise<PoolStats>, Promise<string>> {
   return {
     async stats() {
+      // The pool may have been started by another thread: look for it, without starting one.
+      const handle = probeWorker();
+      if (handle) await whenSettled(handle);
       if (!existingWorker()) return emptyStats(pool);
       const reply = await callAsync({ t: 'stats', id: nextId(), pool });
       return reply.t === 'stats' ? reply.stats : emptyStats(pool);
@@ -88,6 +121,8 @@ export function asyncView(pool: number): PoolView<Promise<PoolStats>, Promise<st
 export function syncView(pool: number): PoolView<PoolStats, string> {
   return {
     stats() {
+      const handle = probeWorker();
+      if (handle?.state === 'connecting') pumpSync(handle, () => handle.state !== 'connecting');
       if (!existingWorker()) return emptyStats(pool);
       const reply = callSync({ t: 'stats', id: nextId(), pool });
       return reply.t === 'stats' ? reply.stats : emptyStats(pool);
@@ -115,8 +150,11 @@ export class Pool implements PoolRef, PoolView<Promise<PoolStats>, Promise<strin
 
   constructor(options: PoolOptions = {}) {
     const options_ = mergePoolOptions(POOL_OPTION_DEFAULTS, options);
-    this.id = ++record.lastPoolId;
-    record.pools.set(this.id, { options: options_, version: 1 });
+    this.id = nextPoolId();
+    const at = stamp();
+    const stamps: PoolConfig['stamps'] = {};
+    for (const key of Object.keys(options_) as (keyof ResolvedPoolOptions)[]) stamps[key] = at;
+    record.pools.set(this.id, { options: options_, set: { ...options_ }, stamps, version: at });
     this.#async = asyncView(this.id);
     this.sync = {
       ...syncView(this.id),

@@ -11,6 +11,7 @@ import * as internal from 'onepool/internal';
 
 const PUBLIC = [
   'AbortedError',
+  'CancelToken',
   'Client',
   'ConnectError',
   'ConnectTimeoutError',

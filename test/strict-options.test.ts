@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   type AllResult,
+  CancelToken,
   configurePool,
   createPool,
   file,
@@ -322,6 +323,7 @@ for (const kind of FACES) {
         decompress: true,
         maxResponseSize: 1_000_000,
         signal: new AbortController().signal,
+        cancel: new CancelToken(),
         pool,
         tls: {
           verify: true,

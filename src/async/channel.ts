@@ -1,27 +1,45 @@
 /**
- * The async face's channel to the pool worker: one MessagePort, messages tagged with ids, replies
- * routed by id to whoever listens for them. The port is ref'd only while something listens, so
- * pending work keeps the process alive and an idle pool does not. The routing table lives on the
- * worker handle, which every copy of onepool in this thread shares (see handle.ts).
+ * The async face's channel to the pool worker: this thread's async BroadcastChannel to the pool,
+ * messages tagged with ids, replies routed by id to whoever listens for them. The channel is ref'd
+ * only while something listens, so pending work keeps the process alive and an idle pool does not;
+ * meanwhile an unref'd watchdog checks the pool's exit word and heartbeat (the pool may die with
+ * another thread). The routing table lives on the worker handle, which every copy of onepool in this
+ * thread shares (see handle.ts).
  */
 import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import { POOL_FIELD } from '../core/packed-request.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
-import { existingWorker, type Listener, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+import {
+  handleFor,
+  type Listener,
+  onDrainAsync,
+  retire,
+  startWatchdog,
+  stopWatchdog,
+  type WorkerHandle,
+  workerHandle,
+} from '../pool-worker/handle.js';
 
 function settle(handle: WorkerHandle, id: number): Listener | undefined {
   const listener = handle.asyncListeners.get(id);
   if (!listener) return undefined;
   handle.asyncListeners.delete(id);
-  if (handle.asyncListeners.size === 0) handle.asyncPort.unref();
+  if (handle.asyncListeners.size === 0) {
+    handle.asyncPort.unref();
+    stopWatchdog(handle);
+  }
   return listener;
 }
 
 function route(handle: WorkerHandle, reply: FromWorker): void {
   if (reply.t === 'batch') {
     for (const one of reply.messages) route(handle, one);
+    return;
+  }
+  if (reply.t === 'retired') {
+    retire(handle);
     return;
   }
   const listener = isFinal(reply) ? settle(handle, reply.id) : handle.asyncListeners.get(reply.id);
@@ -62,14 +80,17 @@ export function openAsync(
   const handle = workerHandle();
   const message = build(handle);
   const box = outbox(handle);
-  if (handle.asyncListeners.size === 0) handle.asyncPort.ref();
+  if (handle.asyncListeners.size === 0) {
+    handle.asyncPort.ref();
+    if (handle.state === 'ready') startWatchdog(handle);
+  }
   handle.asyncListeners.set(message.id, listener);
   box.post(message, transfer);
 }
 
 /** Stops routing replies for `id` (an exchange the caller gave up on); later replies are dropped. */
 export function closeAsync(id: number): void {
-  const handle = existingWorker();
+  const handle = handleFor(id, 'async');
   if (handle) settle(handle, id);
 }
 
@@ -80,8 +101,15 @@ export function callAsync(message: ToWorker & { id: number }): Promise<FromWorke
   );
 }
 
-/** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
+/** Posts a message that expects no reply to the pool its exchange runs on (a dead one has nothing to hear). */
 export function notifyAsync(message: ToWorker, transfer: Transferable[] = []): void {
-  const handle = existingWorker();
+  const handle = handleFor('id' in message ? message.id : 0, 'async');
   if (handle) outbox(handle).post(message, transfer);
 }
+
+// Before the watchdog decides a silent pool is dead, it routes replies already delivered (this
+// thread may have been too busy to take them; the pool stops beating once nothing is pending).
+onDrainAsync((handle) => {
+  for (let reply = handle.asyncPort.receive(); reply; reply = handle.asyncPort.receive())
+    route(handle, reply);
+});

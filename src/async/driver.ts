@@ -2,6 +2,7 @@
  * Drives the shared policy generator with the async transport: each exchange is one core
  * {@link Exchange} whose replies arrive as port messages, waited for with a promise.
  */
+import { type CancelToken, watchToken } from '../core/cancel-token.js';
 import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
@@ -21,14 +22,16 @@ const MOCK = mockChannel('async');
 
 /**
  * Runs one exchange; resolves with its result, or with `stream` at its head as a StreamingResponse.
- * At `deadline` (ms since the epoch) or on `signal` the exchange is cancelled in the worker and fails
- * with TotalTimeoutError or AbortedError: before the head, or for a stream at its next read.
+ * At `deadline` (ms since the epoch), on `signal` or on `cancel` (a CancelToken, from any thread)
+ * the exchange is cancelled in the worker and fails with TotalTimeoutError or AbortedError: before
+ * the head, or for a stream at its next read.
  */
 export function exchangeAsync(
   request: PreparedRequest,
   stream: boolean,
   deadline = Number.POSITIVE_INFINITY,
   signal?: AbortSignal,
+  cancel?: CancelToken,
 ): Promise<ExchangeResult | StreamingResponse> {
   const mock = mockPoolFor(request.pool);
   const exchange = new Exchange(nextId(), request, stream, mock ? MOCK : ASYNC);
@@ -67,10 +70,10 @@ export function exchangeAsync(
         update();
       },
     };
-    if (mock) answerMock(exchange, mock, deadline, signal, listener);
+    if (mock) answerMock(exchange, mock, deadline, signal, cancel, listener);
     else openAsync((handle) => exchange.open(settingsToSend(handle, 'async', request.pool)), listener);
-    if (settled || (!Number.isFinite(deadline) && !signal)) return;
-    release = bound(deadline, signal, request, (error) => {
+    if (settled || (!Number.isFinite(deadline) && !signal && !cancel)) return;
+    release = bound(deadline, signal, cancel, request, (error) => {
       abandoned = true;
       if (exchange.abort(error)) closeAsync(exchange.id);
       update();
@@ -84,10 +87,11 @@ function answerMock(
   mock: MockPool,
   deadline: number,
   signal: AbortSignal | undefined,
+  cancel: CancelToken | undefined,
   listener: Listener,
 ): void {
   const network = (real: PreparedRequest) =>
-    exchangeAsync(real, false, deadline, signal) as Promise<ExchangeResult>;
+    exchangeAsync(real, false, deadline, signal, cancel) as Promise<ExchangeResult>;
   answerAsync(exchange, mock, network).then(
     (replies) => {
       for (const reply of replies) listener.message(reply);
@@ -96,14 +100,15 @@ function answerMock(
   );
 }
 
-/** Arms the deadline and the abort signal of one exchange; returns their release. */
+/** Arms the deadline, the abort signal and the cancel token of one exchange; returns their release. */
 function bound(
   deadline: number,
   signal: AbortSignal | undefined,
+  cancel: CancelToken | undefined,
   request: PreparedRequest,
   giveUp: (error: OnepoolError) => void,
 ): () => void {
-  if (signal?.aborted) {
+  if (signal?.aborted || cancel?.cancelled) {
     giveUp(abortedError(request));
     return () => {};
   }
@@ -112,14 +117,16 @@ function bound(
     : undefined;
   const onAbort = () => giveUp(abortedError(request));
   signal?.addEventListener('abort', onAbort, { once: true });
+  const unwatch = cancel ? watchToken(cancel, onAbort) : undefined;
   return () => {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
+    unwatch?.();
   };
 }
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return exchangeAsync(op.request, op.stream, op.deadline, op.signal);
+  if (op.kind === 'exchange') return exchangeAsync(op.request, op.stream, op.deadline, op.signal, op.cancel);
   if (op.kind === 'sleep') return new Promise((resolve) => setTimeout(resolve, op.ms));
   if (op.kind === 'read') return op.response.bytes();
   if (op.kind === 'observe') return op.publish('async');

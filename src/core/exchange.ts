@@ -73,9 +73,12 @@ export class Exchange {
     if (streamed || request.onDownloadProgress) this.body = new StreamState(id, request, post, this.#interim);
   }
 
-  /** The message that starts the exchange, carrying the pool's settings when this channel has not sent them yet. */
-  open(settings: WirePoolSettings | undefined): ExchangeMessage {
-    return exchangeMessage(this.request, this.id, this.body !== undefined, settings);
+  /**
+   * The message that starts the exchange, carrying the pool's settings when this channel has not
+   * sent them yet, and a sync call's CancelToken word (`wake`) when it has one.
+   */
+  open(settings: WirePoolSettings | undefined, wake?: SharedArrayBuffer): ExchangeMessage {
+    return exchangeMessage(this.request, this.id, this.body !== undefined, settings, wake);
   }
 
   /** Takes one reply for this exchange; true when nothing more will come for it. */

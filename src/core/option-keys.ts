@@ -52,6 +52,7 @@ export const requestKeys = keyLevel({
   decompress: true,
   maxResponseSize: true,
   signal: true,
+  cancel: true,
   pool: true,
   tls: true,
   http2: true,

@@ -3,10 +3,12 @@
  * ({@link PreparedRequest}: plain data, validated, ready to cross to the worker). Everything that
  * can be wrong with a request is found here, before a byte is sent.
  */
+
 import type { CookieJar } from 'tough-cookie';
 import { type AuthOption, authorization } from './auth.js';
 import { joinBaseURL } from './base-url.js';
 import { exactBytes } from './bytes.js';
+import type { CancelToken, PostedCancelToken } from './cancel-token.js';
 import { InvalidArgumentError, InvalidHeaderError, InvalidURLError } from './errors.js';
 import type { Hooks } from './hooks.js';
 import { hostnameProblem } from './hostname.js';
@@ -122,6 +124,12 @@ export interface RequestOptions extends TransportOptions {
   maxResponseSize?: number;
   /** Aborts the call (async face: the exchange in the worker is cancelled too) with AbortedError. */
   signal?: AbortSignal;
+  /**
+   * Cancels the call from any thread: `token.cancel()` fails it with AbortedError and cancels its
+   * exchange in the worker, and on the sync face wakes the blocked call at once (an AbortSignal
+   * cannot reach a thread blocked in httpSync). A token posted to another thread can be passed as it arrived.
+   */
+  cancel?: CancelToken | PostedCancelToken;
   /** A private pool (from `createPool`) instead of the process-wide one. */
   pool?: PoolRef;
   /**

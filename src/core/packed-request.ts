@@ -1,6 +1,6 @@
 /**
  * A WireRequest as it crosses the thread boundary: its fields in a fixed order in one array, the
- * rare ones in a trailing object that the common request leaves out. Structured clone writes an
+ * rare ones in a trailing object that the common request leaves out (0 then). Structured clone writes an
  * object's every key as a string and reads it back into a fresh dictionary-shaped object; an array
  * of the same values costs about half as much on each side (bench/budget.mjs, "message
  * encode/decode"), and the worker rebuilds one object of a single shape from it.
@@ -20,6 +20,7 @@ export interface RareFields {
   stream?: true;
   upload?: WireUpload;
   uploadProgress?: true;
+  wake?: SharedArrayBuffer;
 }
 
 export type PackedRequest = [
@@ -43,6 +44,10 @@ export type PackedRequest = [
 
 /** The position of the pool id, read by the channels without unpacking. */
 export const POOL_FIELD = 12;
+
+/** A sync call's CancelToken word, read before the request is unpacked. */
+export const wakeOf = (p: PackedRequest): SharedArrayBuffer | undefined =>
+  p[14] === 0 ? undefined : p[14].wake;
 
 /** Rebuilds the request in the worker. */
 export function unpackRequest(p: PackedRequest): WireRequest {

@@ -11,6 +11,7 @@
  */
 import type { CookieJar } from 'tough-cookie';
 import { digestCredentials } from './auth.js';
+import { CancelToken } from './cancel-token.js';
 import { resolveJar, storeCookies, withJarCookies } from './cookies.js';
 import { observingRedirects, observingRetries, publishRedirect, publishRetry } from './diagnostics.js';
 import {
@@ -60,6 +61,7 @@ export type Op =
       request: PreparedRequest;
       deadline: number;
       signal: AbortSignal | undefined;
+      cancel: CancelToken | undefined;
       stream: boolean;
     }
   /** Wait (retry backoff); never past the call's deadline. */
@@ -83,6 +85,8 @@ export interface PolicyConfig {
   /** ms for the whole call; 0: no limit */
   total: number;
   signal: AbortSignal | undefined;
+  /** a cancellation that crosses threads (either face, and it wakes a blocked sync call) */
+  cancel: CancelToken | undefined;
   /** Digest credentials and where challenges are remembered (the client's, else the call's own); null: no Digest */
   digest: (DigestCredentials & { sessions: DigestSessions }) | null;
 }
@@ -94,6 +98,7 @@ export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
   hooks: {},
   total: 0,
   signal: undefined,
+  cancel: undefined,
   digest: null,
 });
 
@@ -113,6 +118,7 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
     hooks: validateHooks(options.hooks),
     total: totalTimeout(options.timeout),
     signal: options.signal,
+    cancel: options.cancel === undefined ? undefined : CancelToken.from(options.cancel),
     digest: credentials && { ...credentials, sessions: sessions ?? new DigestSessions() },
   };
 }
@@ -181,7 +187,7 @@ const retried = (
 
 function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): void {
   const info = { method: request.method, url: request.url.href };
-  if (cfg.signal?.aborted)
+  if (cfg.signal?.aborted || cfg.cancel?.cancelled)
     throw Object.assign(new AbortedError('the request was aborted'), { request: info });
   if (Date.now() >= deadline) {
     throw Object.assign(new TotalTimeoutError(`timeout.total (${cfg.total} ms) passed`), { request: info });
@@ -261,6 +267,7 @@ function* attempts(
         request: sent as PreparedRequest,
         deadline,
         signal: cfg.signal,
+        cancel: cfg.cancel,
         stream,
       };
     } catch (error) {

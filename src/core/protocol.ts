@@ -2,10 +2,15 @@
  * The only contract between a caller thread and the pool worker. Every message that crosses the
  * boundary is declared here, as plain structured-clone-safe data.
  *
- * Two channels carry the same messages:
- * - async: one MessagePort per caller thread; replies arrive as 'message' events;
- * - sync: a second MessageChannel read with receiveMessageOnPort, woken through the control block
- *   (a SharedArrayBuffer) that the worker bumps after every sync reply.
+ * One pool worker serves every thread of the process. A thread finds it on the lobby, a
+ * BroadcastChannel with a fixed name that reaches every thread (see pool-worker/lobby.ts); the pool
+ * answers with the names of two BroadcastChannels unique to that caller thread and that pool (the
+ * thread that spawned the pool uses two MessagePorts it handed over instead), which carry the same
+ * messages:
+ * - async: replies arrive as 'message' events;
+ * - sync: read with receiveMessageOnPort, woken through the caller's control block (a
+ *   SharedArrayBuffer) that the worker bumps after every sync reply.
+ * A BroadcastChannel cannot transfer: there, bodies are copied (the transfer lists below are dropped).
  *
  * One exchange is one request message in and one reply out: `response` (status, headers and the
  * whole body, whose ArrayBuffer is transferred, never copied) or `error`. Requests carry an id; a
@@ -30,23 +35,34 @@ import type { WireError } from './wire-error.js';
  * Bumped whenever a message changes shape: copies of onepool share a worker only when it matches.
  * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
  * WireRequest.dropRedirectBody.
- * 4: ExchangeMessage carries the request packed in an array (packed-request.ts).
+ * 4: one pool worker per process, reached over BroadcastChannels (the lobby, `settings` with
+ * per-option stamps, process-unique ids).
+ * 5: ExchangeMessage carries the request packed in an array (packed-request.ts).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
-/** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
+/**
+ * Indexes into the Int32Array over a control block. Each caller thread has one (SEQ: its wake-ups);
+ * the pool worker has one (STATE, HEARTBEAT) that every caller reads.
+ */
 export const Control = {
-  /** Bumped by the worker after every reply posted on the sync channel (and at its exit). */
+  /** Caller block: bumped by the worker after every reply posted on this caller's sync channel (and at its exit). */
   SEQ: 0,
-  /** 0 while starting, RUNNING once serving, EXITED | exitCode (low byte) once dead. */
+  /** Pool block: 0 while starting, RUNNING once serving, EXITED | exitCode (low byte) once dead. */
   STATE: 1,
-  /** A counter the worker bumps every HEARTBEAT_MS while a sync exchange is pending. */
+  /** Pool block: a counter the worker bumps every HEARTBEAT_MS while any exchange is pending. */
   HEARTBEAT: 2,
 } as const;
 export const CONTROL_BYTES = 16;
 export const STATE_RUNNING = 1;
 export const STATE_EXITED = 0x100;
-export const HEARTBEAT_MS = 250;
+export const HEARTBEAT_MS = 100;
+/**
+ * A pool whose heartbeat has not moved for this long while this caller has exchanges pending is
+ * dead (a worker terminated with its owner thread runs no exit handler, so its exit word is never
+ * written): with the callers' checks every HEARTBEAT_MS, pending exchanges fail within 1 s.
+ */
+export const UNRESPONSIVE_MS = 800;
 
 /** One exchange, resolved: everything the worker needs and nothing it would have to interpret. */
 export interface WireRequest {
@@ -99,12 +115,23 @@ export interface WireRequest {
    * again. The caller decides (its retry policy owns the method list); the worker only obeys.
    */
   replayUnprocessed: boolean;
+  /**
+   * A sync call with a CancelToken waits on the token's wake word (so cancel() from another thread
+   * wakes it): the worker bumps that word after each reply to this exchange, as it does the caller's SEQ.
+   */
+  wake?: SharedArrayBuffer;
 }
 
-/** A pool's settings and their version (it only grows, so settings that arrive late on the other channel lose). */
+/**
+ * A pool's settings: the options a caller set, each with the stamp of the call that set it
+ * (process-wide comparable, see stamps.ts). The worker keeps, option by option, the value with the
+ * newest stamp, so settings from several threads merge in any arrival order and may be sent twice.
+ * `version` is the newest stamp (what a caller has already sent).
+ */
 export interface WirePoolSettings {
   version: number;
-  options: ResolvedPoolOptions;
+  options: Partial<ResolvedPoolOptions>;
+  stamps: Partial<Record<keyof ResolvedPoolOptions, number>>;
 }
 
 /**
@@ -188,6 +215,8 @@ export type ToWorker =
   /** `abort`: the caller gave up waiting (timeout.total, a signal): close, never drain, a streamed rest */
   | { t: 'cancel'; id: number; abort?: boolean }
   | { t: 'stats'; id: number; pool?: number }
+  /** pool settings on their own (configurePool in a thread connected to the pool); no reply */
+  | { t: 'settings'; pool: number; settings: WirePoolSettings }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
   /** the caller has consumed `bytes` more of a streamed body */
@@ -200,6 +229,7 @@ export type ToWorker =
 
 export type FromWorker =
   | WireResponse
+  | RetiredMessage
   /** several replies completed in one turn (async channel only; see outbox.ts); `id` is unused */
   | { t: 'batch'; id: 0; messages: FromWorker[] }
   | WireFailure
@@ -219,10 +249,47 @@ export type FromWorker =
 export const isFinal = (m: FromWorker): boolean =>
   m.t === 'response' || m.t === 'error' || m.t === 'stats' || m.t === 'end' || m.t === 'ok' || m.t === 'heap';
 
-/** What the worker receives in workerData. */
+/** What the pool worker receives in workerData. */
 export interface WorkerData {
   version: number;
-  asyncPort: import('node:worker_threads').MessagePort;
-  syncPort: import('node:worker_threads').MessagePort;
+  role: 'onepool-pool';
+  /** the pool's control block (STATE, HEARTBEAT), made by the spawner so it can write the exit word */
   control: SharedArrayBuffer;
+  /**
+   * The spawner's own channels: MessagePorts (they transfer ArrayBuffers, where a BroadcastChannel
+   * copies them); the pool welcomes it on `syncPort` at once.
+   */
+  owner: {
+    caller: string;
+    /** the spawner's connection attempt: its hellos are answered on the ports, later ones are new connections */
+    attempt: number;
+    control: SharedArrayBuffer;
+    asyncPort: import('node:worker_threads').MessagePort;
+    syncPort: import('node:worker_threads').MessagePort;
+  };
+}
+
+/**
+ * Messages on the lobby (the fixed-name BroadcastChannel every thread and every pool worker can open).
+ * A caller says `hello` until a pool `welcome`s it; pools announce themselves with `pool-up`, and of
+ * two pools the younger retires (see pool-worker/lobby.ts).
+ */
+export type LobbyMessage =
+  /** a caller thread looking for the pool; `control` is its own control block (SEQ) */
+  | { t: 'hello'; caller: string; attempt: number; control: SharedArrayBuffer }
+  /** the pool's answer: the caller's channels are `${channel}.a` and `${channel}.s` */
+  | { t: 'welcome'; caller: string; channel: string; threadId: number; control: SharedArrayBuffer }
+  /** a pool worker started (or answers another's announcement); `birth` orders pools by age */
+  | { t: 'pool-up'; pool: string; birth: number; threadId: number }
+  /** a caller thread is exiting: the pool drops its channels */
+  | { t: 'bye'; caller: string }
+  /** a worker thread found no pool: it asks the main thread to start one (a pool lives as long as its starter) */
+  | { t: 'need-pool'; caller: string }
+  /** the main thread's answer: it is starting (or connecting to) the pool */
+  | { t: 'starting'; caller: string };
+
+/** Sent by a retiring pool on both of a caller's channels: new calls go to the older pool. */
+export interface RetiredMessage {
+  t: 'retired';
+  id: 0;
 }

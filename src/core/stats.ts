@@ -41,6 +41,11 @@ export interface KeyStats extends Counters {
 export interface PoolStats {
   /** 0 for the process-wide pool, else the private pool's id */
   pool: number;
+  /**
+   * The threadId of the pool worker that answered (one for the whole process, whichever thread
+   * asks); null when no pool worker is running.
+   */
+  workerThreadId: number | null;
   /** the counts summed over every key */
   totals: Counters;
   /** one entry per pool key the pool has used */
@@ -60,7 +65,12 @@ export const zeroCounters = (): Counters => ({
   replayed: 0,
 });
 
-export const emptyStats = (pool = 0): PoolStats => ({ pool, totals: zeroCounters(), keys: [] });
+export const emptyStats = (pool = 0): PoolStats => ({
+  pool,
+  workerThreadId: null,
+  totals: zeroCounters(),
+  keys: [],
+});
 
 /**
  * One line for logs and assertions, one part per key:

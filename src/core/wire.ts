@@ -30,6 +30,7 @@ export function exchangeMessage(
   id: number,
   stream = false,
   settings?: WirePoolSettings,
+  wake?: SharedArrayBuffer,
 ): ExchangeMessage {
   const config = req.transport.config;
   const body = req.body;
@@ -52,6 +53,7 @@ export function exchangeMessage(
   if (req.onUploadProgress) rare.uploadProgress = true;
   if (proxy !== undefined) rare.proxy = proxy;
   if (settings !== undefined) rare.poolSettings = settings;
+  if (wake !== undefined) rare.wake = wake;
   const origin = req.url.origin;
   const message: ExchangeMessage = {
     t: 'exchange',

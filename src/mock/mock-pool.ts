@@ -17,7 +17,7 @@ import {
 import { checkKeys, mockPoolKeys } from '../core/option-keys.js';
 import type { PoolRef } from '../core/options.js';
 import type { WireError } from '../core/wire-error.js';
-import { threadRecord } from '../pool-worker/handle.js';
+import { nextPoolId, threadRecord } from '../pool-worker/handle.js';
 import {
   describeInterceptor,
   differences,
@@ -122,8 +122,7 @@ export class MockPool implements PoolRef {
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('options must be an object');
     checkKeys(options, mockPoolKeys, '', 'createMockPool() option');
-    const record = threadRecord();
-    this.id = ++record.lastPoolId;
+    this.id = nextPoolId();
     this.network = options.pool ?? { id: 0 };
     this.#fallback = fallback;
     const { pools, forget } = registry();

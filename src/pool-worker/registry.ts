@@ -2,6 +2,7 @@
  * The pools of this worker by id: the process-wide one (id 0, always there) and the private ones
  * from createPool (made by their first `configure`, forgotten by `close-pool`), each with its keys.
  */
+import { threadId } from 'node:worker_threads';
 import { POOL_OPTION_DEFAULTS, type ResolvedPoolOptions } from '../core/pool-options.js';
 import type { WireProxy } from '../core/proxy.js';
 import { type Counters, type PoolStats, zeroCounters } from '../core/stats.js';
@@ -43,7 +44,7 @@ export class PoolState {
     const totals: Counters = zeroCounters();
     for (const k of keys)
       for (const name of Object.keys(totals) as (keyof Counters)[]) totals[name] += k[name];
-    return { pool: this.id, totals, keys };
+    return { pool: this.id, workerThreadId: threadId, totals, keys };
   }
 }
 
@@ -86,5 +87,5 @@ export function entryFor(
 }
 
 export function poolStats(id = 0): PoolStats {
-  return pools.get(id)?.stats() ?? { pool: id, totals: zeroCounters(), keys: [] };
+  return pools.get(id)?.stats() ?? { pool: id, workerThreadId: threadId, totals: zeroCounters(), keys: [] };
 }

@@ -1,18 +1,19 @@
 /**
- * The pool worker: one per process (per caller thread that uses onepool), owning every connection.
+ * The pool worker: one per process, owning every connection, serving every thread that uses onepool.
  *
  * It is a round-tripper: one resolved request in; one response (or one transport error) out. It
  * never interprets status codes, redirects, cookies or auth; that is policy, and runs in the
  * caller. Its event loop never blocks: sync callers block in their own thread, and are woken
- * through the control block after each reply on the sync channel.
+ * through their control block after each reply on their sync channel. Callers find it on the lobby
+ * (callers.ts).
  */
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type MessagePort, type Transferable, workerData } from 'node:worker_threads';
+import { type Transferable, workerData } from 'node:worker_threads';
+import { wakeToken } from '../core/cancel-token.js';
 import { RequestError } from '../core/errors.js';
-import { Outbox } from '../core/outbox.js';
-import { unpackRequest } from '../core/packed-request.js';
+import { unpackRequest, wakeOf } from '../core/packed-request.js';
 import {
   Control,
   type FromWorker,
@@ -21,24 +22,25 @@ import {
   STATE_EXITED,
   STATE_RUNNING,
   type ToWorker,
-  type WirePoolSettings,
   type WorkerData,
 } from '../core/protocol.js';
 import { toWire } from '../core/wire-error.js';
+import { adoptOwner, allCallers, type Caller, openLobby, retired, wake } from './callers.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
-import { closePool, configurePool, poolStats } from './registry.js';
+import { closePool, poolStats } from './registry.js';
+import { applySettings, forgetSettings } from './settings.js';
 import { startStream } from './stream-exchange.js';
 
-const { asyncPort, syncPort, control: controlBuffer } = workerData as WorkerData;
+const { control: controlBuffer, owner } = workerData as WorkerData;
 const control = new Int32Array(controlBuffer);
 
 // A sync caller cannot see this worker's 'exit' event while it is blocked: write the death into
-// shared memory and wake it.
+// shared memory and wake every caller. (A worker terminated with the thread that started it runs
+// no exit handler: that thread writes the word if it can, and the heartbeat stops in any case.)
 process.on('exit', (code) => {
   Atomics.store(control, Control.STATE, STATE_EXITED | (code & 0xff));
-  Atomics.add(control, Control.SEQ, 1);
-  Atomics.notify(control, Control.SEQ);
+  for (const caller of allCallers()) wake(caller);
 });
 
 /**
@@ -53,63 +55,52 @@ function unsendable(message: FromWorker, error: Error): FromWorker {
   };
 }
 
-/** Posts a reply on the sync channel (one caller waits for exactly this message). */
-function post(port: MessagePort, message: FromWorker, transfer: Transferable[] = []): void {
+/** Posts a reply on a caller's sync channel (one caller waits for exactly this message). */
+function postSync(caller: Caller, message: FromWorker, transfer?: Transferable[]): void {
   try {
-    port.postMessage(message, transfer);
+    caller.sync.post(message, transfer);
   } catch (error) {
-    port.postMessage(unsendable(message, error as Error));
+    caller.sync.post(unsendable(message, error as Error));
   }
 }
 
-// Async replies completed in one event-loop turn leave in one message (see outbox.ts).
-const asyncOutbox = new Outbox<FromWorker>(asyncPort, setImmediate, (message, error) =>
-  asyncPort.postMessage(unsendable(message, error)),
-);
-
-function wakeSyncCaller(): void {
-  Atomics.add(control, Control.SEQ, 1);
-  Atomics.notify(control, Control.SEQ);
-}
-
-// While a sync exchange is pending the caller watches this counter to tell a slow worker from a
-// stuck one; when none is pending the worker stays fully idle. The timer is stopped by its own
-// first tick that finds nothing pending, not when the count drops to 0: sequential sync calls
-// would otherwise start and clear an interval per request.
-let syncPending = 0;
+// While any exchange is pending (from any thread) the callers watch this counter to tell a slow
+// worker from a dead one; when none is pending the worker stays fully idle. The timer is stopped by
+// its own first tick that finds nothing pending, not when the last exchange ends: sequential calls
+// would otherwise set and clear an interval per request.
+const pending = new Set<number>();
 let heartbeat: NodeJS.Timeout | undefined;
 function beat(): void {
-  if (syncPending > 0) {
+  if (pending.size > 0) {
     Atomics.add(control, Control.HEARTBEAT, 1);
     return;
   }
   clearInterval(heartbeat);
   heartbeat = undefined;
 }
-function syncStarted(): void {
-  syncPending++;
+function started(id: number): void {
+  pending.add(id);
   if (heartbeat === undefined) {
     heartbeat = setInterval(beat, HEARTBEAT_MS);
     heartbeat.unref();
   }
 }
-function syncEnded(): void {
-  syncPending--;
+function ended(id: number): void {
+  if (!pending.delete(id) || pending.size > 0) return;
+  if (retired()) exitWhenIdle();
 }
 
-/** The settings version each pool runs with: settings sent on both channels arrive twice, in either order. */
-const settingsVersions = new Map<number, number>();
-
-function applySettings(pool: number, settings: WirePoolSettings): void {
-  if ((settingsVersions.get(pool) ?? 0) >= settings.version) return;
-  settingsVersions.set(pool, settings.version);
-  configurePool(pool, settings.options);
+/** A retired pool exits once nothing has been pending for a moment (a late call may still arrive). */
+function exitWhenIdle(): void {
+  setTimeout(() => {
+    if (pending.size === 0) process.exit(0);
+  }, 1000).unref();
 }
 
 function handle(
   message: ToWorker,
-  port: MessagePort,
-  reply: (m: FromWorker, t?: Transferable[]) => void,
+  caller: Caller,
+  reply: (m: FromWorker, transfer?: Transferable[]) => void,
 ): void {
   switch (message.t) {
     case 'exchange': {
@@ -119,11 +110,14 @@ function handle(
       else startExchange(req, reply);
       return;
     }
+    case 'settings':
+      applySettings(message.pool, message.settings);
+      return;
     case 'cancel': {
       const exchange = liveExchange(message.id);
       if (!exchange) return;
       exchange.cancel(message.abort === true);
-      if (port === syncPort) syncEnded();
+      ended(message.id);
       return;
     }
     case 'credit':
@@ -138,7 +132,7 @@ function handle(
     case 'close-pool':
       // Answered at once: idle connections close now, busy ones when their exchanges end.
       // Closed for good: a late exchange that carries its settings must not bring it back.
-      settingsVersions.set(message.pool, Number.POSITIVE_INFINITY);
+      forgetSettings(message.pool);
       closePool(message.pool).catch(() => {});
       reply({ t: 'ok', id: message.id });
       return;
@@ -153,7 +147,7 @@ function handle(
       }, message.afterMs);
       return;
     default:
-      port.postMessage({
+      caller.async.post({
         t: 'error',
         id: (message as { id?: number }).id ?? 0,
         error: unknownMessage(message),
@@ -166,33 +160,41 @@ const unknownMessage = (message: unknown) => ({
   message: `pool worker: unknown message ${JSON.stringify(message)?.slice(0, 100)}`,
 });
 
-function onAsyncMessage(message: ToWorker): void {
-  if (message.t === 'batch') {
-    for (const one of message.messages) onAsyncMessage(one);
-    return;
-  }
-  handle(message, asyncPort, (reply, transfer) => asyncOutbox.post(reply, transfer));
-}
-asyncPort.on('message', onAsyncMessage);
-
 /** The messages that are answered (an exchange until its final reply). */
 const REPLIED: ReadonlySet<ToWorker['t']> = new Set(['exchange', 'stats', 'close-pool', 'heap']);
 
-syncPort.on('message', (message: ToWorker) => {
+function onMessage(caller: Caller, channel: 'async' | 'sync', message: ToWorker): void {
+  if (message.t === 'batch') {
+    for (const one of message.messages) onMessage(caller, channel, one);
+    return;
+  }
   // credit, upload and cancel carry an id but get no reply: counting them would keep the heartbeat
-  // running for good after the first sync stream.
-  const expectsReply = REPLIED.has(message.t);
-  if (expectsReply) syncStarted();
-  handle(message, syncPort, (reply, transfer) => {
+  // running for good after the first stream.
+  const expectsReply = REPLIED.has(message.t) && 'id' in message;
+  if (expectsReply) started(message.id);
+  // A sync call with a CancelToken waits on the token's word, not on the caller's SEQ.
+  const token = message.t === 'exchange' && channel === 'sync' ? wakeOf(message.req) : undefined;
+  const send =
+    channel === 'async'
+      ? (reply: FromWorker, transfer?: Transferable[]) => caller.asyncOutbox.post(reply, transfer)
+      : (reply: FromWorker, transfer?: Transferable[]) => {
+          postSync(caller, reply, transfer);
+          wake(caller);
+          if (token) wakeToken(token);
+        };
+  handle(message, caller, (reply, transfer) => {
     try {
-      post(syncPort, reply, transfer);
+      send(reply, transfer);
     } finally {
       // A streamed exchange replies several times; it is pending until its final message.
-      if (expectsReply && isFinal(reply)) syncEnded();
-      wakeSyncCaller();
+      if (expectsReply && isFinal(reply)) ended(reply.id);
     }
   });
-});
+}
+
+const handlers = { message: onMessage, unsendable, retired: () => pending.size === 0 && exitWhenIdle() };
+adoptOwner(owner, controlBuffer, handlers);
+openLobby(controlBuffer, handlers);
 
 Atomics.store(control, Control.STATE, STATE_RUNNING);
 

@@ -1,25 +1,35 @@
 /**
- * The sync face's channel to the pool worker: post on a dedicated MessageChannel, then block in
- * Atomics.wait on the control block's sequence word, which the worker bumps after every sync reply;
- * pick replies up with receiveMessageOnPort.
+ * The sync face's channel to the pool worker: post on this thread's sync BroadcastChannel to the
+ * pool, then block in Atomics.wait on this thread's control block's sequence word, which the worker
+ * bumps after every reply to this thread; pick replies up with receiveMessageOnPort.
  *
- * The wait is sliced: between slices the caller checks the worker's exit word (a worker's 'exit'
- * event cannot fire while this thread is blocked, so the worker writes its own death there) and its
- * heartbeat (a worker stuck in a loop or out of memory writes nothing). Replies are routed by id to
+ * The wait is sliced: between slices the caller checks the pool's exit word (a worker's 'exit'
+ * event cannot fire while this thread is blocked, so the worker, or the thread that started it,
+ * writes the death there) and its heartbeat (a worker terminated with the thread that started it, or
+ * stuck in a loop, writes nothing). While connecting, each slice also progresses the connection
+ * (hello, and starting a pool when none answers). Replies are routed by id to
  * the listeners waiting for them (a buffered call, or an open stream, which may be read between
  * other calls); replies nobody waits for any more (abandoned calls) are dropped.
  */
-
-import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
 import { POOL_FIELD } from '../core/packed-request.js';
-import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
-import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
+import { Control, type FromWorker, HEARTBEAT_MS, isFinal, type ToWorker } from '../core/protocol.js';
+import {
+  declareDead,
+  handleFor,
+  poolDeath,
+  resetBeat,
+  retire,
+  tick,
+  type WorkerHandle,
+  workerHandle,
+} from '../pool-worker/handle.js';
 
 /** How long a wait slice lasts before the liveness checks run again. */
-const SLICE_MS = 200;
-/** A worker whose heartbeat has not moved for this long while a sync call waits is declared dead. */
-const UNRESPONSIVE_MS = 10_000;
+const SLICE_MS = HEARTBEAT_MS;
+/** A slice while connecting: the hello is said again this often. */
+const CONNECTING_SLICE_MS = 10;
 
 type Listener = (reply: FromWorker) => void;
 
@@ -45,55 +55,67 @@ export function postSync(
   return handle;
 }
 
-/** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
+/** Posts a message that expects no reply to the pool its exchange runs on (a dead one has nothing to hear). */
 export function notifySync(message: ToWorker): void {
-  existingWorker()?.syncPort.postMessage(message);
+  handleFor('id' in message ? message.id : 0, 'sync')?.syncPort.postMessage(message);
 }
 
 /** Stops routing replies for `id`; later ones are dropped. */
 export function unlisten(id: number): void {
-  existingWorker()?.syncListeners.delete(id);
+  handleFor(id, 'sync')?.syncListeners.delete(id);
 }
 
 /**
  * Blocks, routing replies to their listeners, until `done()` is true (returns true) or the
- * Date.now() deadline `until` passes (returns false). Replies nobody listens for (those of calls
+ * Date.now() deadline `until` passes (returns false). It waits on `wake` (this thread's SEQ word,
+ * or a CancelToken's wake word, which the worker bumps too for the call that carries the token). Replies nobody listens for (those of calls
  * that were abandoned) are dropped. Throws WorkerCrashedError when the worker exits or stops
  * responding meanwhile.
  */
-export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: number): boolean {
-  const control = handle.control;
-  let seen = Atomics.load(control, Control.SEQ);
-  let beat = Atomics.load(control, Control.HEARTBEAT);
-  let beatAt = Date.now();
+export function pumpSync(
+  handle: WorkerHandle,
+  done: () => boolean,
+  until?: number,
+  wake: { words: Int32Array; index: number } = { words: handle.control, index: Control.SEQ },
+): boolean {
+  const { words, index } = wake;
+  let seen = Atomics.load(words, index);
+  resetBeat(handle);
   for (;;) {
-    for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
-      const reply = got.message as FromWorker;
-      handle.syncListeners.get(reply.id)?.(reply);
+    if (handle.state === 'connecting') {
+      tick(handle);
+      // tick() may have moved the state on (a welcome): count heartbeat silence from now.
+      if ((handle.state as string) === 'ready') resetBeat(handle);
     }
+    drainSync(handle);
     if (done()) return true;
-    const state = Atomics.load(control, Control.STATE);
-    if (state & STATE_EXITED) {
-      declareDead(handle, `the pool worker exited with code ${state & 0xff}`);
+    if (!handle.alive) {
       throw new WorkerCrashedError(
-        'the pool worker died during a sync call; the next request starts a new worker',
+        'the pool worker died during a sync call (or none could be reached); the next request connects to a new one',
+      );
+    }
+    const death = poolDeath(handle);
+    if (death) {
+      declareDead(handle, death);
+      throw new WorkerCrashedError(
+        `${death} during a sync call; the next request connects to a new pool worker`,
       );
     }
     const now = Date.now();
     if (until !== undefined && now >= until) return false;
-    const heartbeat = Atomics.load(control, Control.HEARTBEAT);
-    if (heartbeat !== beat) {
-      beat = heartbeat;
-      beatAt = now;
-    } else if (now - beatAt > UNRESPONSIVE_MS) {
-      declareDead(handle, `the pool worker stopped responding for ${UNRESPONSIVE_MS} ms`);
-      throw new WorkerCrashedError(
-        'the pool worker stopped responding; the next request starts a new worker',
-      );
-    }
-    const slice = until === undefined ? SLICE_MS : Math.min(SLICE_MS, Math.max(1, until - now));
-    Atomics.wait(control, Control.SEQ, seen, slice);
-    seen = Atomics.load(control, Control.SEQ);
+    const sliceMs = handle.state === 'connecting' ? CONNECTING_SLICE_MS : SLICE_MS;
+    const slice = until === undefined ? sliceMs : Math.min(sliceMs, Math.max(1, until - now));
+    Atomics.wait(words, index, seen, slice);
+    seen = Atomics.load(words, index);
+  }
+}
+
+/** Routes the replies that arrived on the sync channel; a `retired` notice retires the handle. */
+function drainSync(handle: WorkerHandle): void {
+  for (let reply = handle.syncPort.receive() as FromWorker | undefined; reply; ) {
+    if (reply.t === 'retired') retire(handle);
+    else handle.syncListeners.get(reply.id)?.(reply);
+    reply = handle.syncPort.receive() as FromWorker | undefined;
   }
 }
 

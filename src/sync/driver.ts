@@ -2,6 +2,7 @@
  * Drives the shared policy generator with the blocking transport: each exchange is one core
  * {@link Exchange} whose replies are read between sliced Atomics waits.
  */
+import { type CancelToken, wakeWord } from '../core/cancel-token.js';
 import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
@@ -10,7 +11,7 @@ import type { ExchangeResult, Op, Policy } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { refuseAsyncSource } from '../core/upload.js';
-import { totalTimeoutError } from '../core/wire.js';
+import { abortedError, totalTimeoutError } from '../core/wire.js';
 import { answerSync, mockChannel } from '../mock/mock-exchange.js';
 import { type MockPool, mockPoolFor } from '../mock/mock-pool.js';
 import { nextId, type WorkerHandle } from '../pool-worker/handle.js';
@@ -43,10 +44,14 @@ export function answerMockSync(exchange: Exchange, mock: MockPool, deadline: num
  * Starts one exchange without waiting: its replies go to the exchange as they are read, and
  * `arrived` is told when it is ready. Returns the worker handle to wait on.
  */
-export function startSync(exchange: Exchange, arrived?: (exchange: Exchange) => void): WorkerHandle {
+export function startSync(
+  exchange: Exchange,
+  arrived?: (exchange: Exchange) => void,
+  cancel?: CancelToken,
+): WorkerHandle {
   refuseAsyncSource(exchange.request.upload);
   return postSync(
-    (handle) => exchange.open(settingsToSend(handle, 'sync', exchange.request.pool)),
+    (handle) => exchange.open(settingsToSend(handle, 'sync', exchange.request.pool), cancel?.buffer),
     (reply) => {
       const wasReady = exchange.ready;
       if (exchange.accept(reply)) unlisten(exchange.id);
@@ -58,12 +63,14 @@ export function startSync(exchange: Exchange, arrived?: (exchange: Exchange) => 
 /**
  * Runs one exchange; returns its result, or with `stream` its head as a SyncStreamingResponse.
  * Blocks no later than `deadline` (ms since the epoch): past it the exchange is cancelled in the
- * worker and TotalTimeoutError is thrown, here or at the read that reaches it.
+ * worker and TotalTimeoutError is thrown, here or at the read that reaches it. `cancel` (a
+ * CancelToken) wakes the wait at once from any thread: the exchange is cancelled, AbortedError thrown.
  */
 export function exchangeSync(
   request: PreparedRequest,
   stream: boolean,
   deadline = Number.POSITIVE_INFINITY,
+  cancel?: CancelToken,
 ): ExchangeResult | SyncStreamingResponse {
   const until = Number.isFinite(deadline) ? deadline : undefined;
   const mock = mockPoolFor(request.pool);
@@ -75,9 +82,13 @@ export function exchangeSync(
     return exchange.result();
   }
   const exchange = new Exchange(nextId(), request, stream, SYNC);
-  const handle = startSync(exchange);
+  if (cancel?.cancelled) throw abortedError(request);
+  const handle = startSync(exchange, undefined, cancel);
   try {
-    if (!pumpSync(handle, () => exchange.ready, until)) exchange.abort(totalTimeoutError(request));
+    const done = cancel ? () => exchange.ready || cancel.cancelled : () => exchange.ready;
+    if (!pumpSync(handle, done, until, cancel && wakeWord(cancel)))
+      exchange.abort(totalTimeoutError(request));
+    else if (!exchange.ready) exchange.abort(abortedError(request));
   } catch (error) {
     // The worker died: nothing more comes for this exchange.
     unlisten(exchange.id);
@@ -85,7 +96,7 @@ export function exchangeSync(
     throw error;
   }
   const body = exchange.body;
-  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until);
+  if (stream && body?.head) return new SyncStreamingResponse(body, handle, until, cancel);
   unlisten(exchange.id);
   return exchange.result();
 }
@@ -100,7 +111,7 @@ export const sleepSync = (ms: number): undefined => {
 
 function exchangeWithHint(op: Extract<Op, { kind: 'exchange' }>): unknown {
   try {
-    return exchangeSync(op.request, op.stream, op.deadline);
+    return exchangeSync(op.request, op.stream, op.deadline, op.cancel);
   } catch (error) {
     throw withSameThreadHint(error, op.request.url);
   }

@@ -3,8 +3,9 @@
  * arrived; `for (const chunk of res)` then blocks for each chunk that has not arrived yet, each read
  * crediting the worker so that it reads on.
  */
+import { type CancelToken, wakeWord } from '../core/cancel-token.js';
 import { StreamHead, type StreamState } from '../core/streaming.js';
-import { totalTimeoutError } from '../core/wire.js';
+import { abortedError, totalTimeoutError } from '../core/wire.js';
 import type { WorkerHandle } from '../pool-worker/handle.js';
 import { pumpSync, unlisten } from './channel.js';
 
@@ -18,18 +19,37 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
   readonly #handle: WorkerHandle | undefined;
   /** timeout.total's deadline (ms since the epoch), if any */
   readonly #until: number | undefined;
+  /** the call's CancelToken, which bounds the body's reads too */
+  readonly #cancel: CancelToken | undefined;
   #locked = false;
 
   /** @internal made by httpSync.stream() */
-  constructor(state: StreamState, handle: WorkerHandle | undefined, until: number | undefined) {
+  constructor(
+    state: StreamState,
+    handle: WorkerHandle | undefined,
+    until: number | undefined,
+    cancel?: CancelToken,
+  ) {
     super(state);
     this.#handle = handle;
     this.#until = until;
+    this.#cancel = cancel;
   }
 
   #next(): Uint8Array | null {
     const state = this.state;
-    if (!state.ready && !(this.#handle && pumpSync(this.#handle, () => state.ready, this.#until))) {
+    const cancel = this.#cancel;
+    if (cancel?.cancelled && !state.ready) {
+      state.abort(abortedError(state.request));
+      unlisten(state.id);
+    } else if (!state.ready && this.#handle) {
+      const done = cancel ? () => state.ready || cancel.cancelled : () => state.ready;
+      const arrived = pumpSync(this.#handle, done, this.#until, cancel && wakeWord(cancel));
+      if (!arrived || !state.ready) {
+        state.abort(arrived ? abortedError(state.request) : totalTimeoutError(state.request));
+        unlisten(state.id);
+      }
+    } else if (!state.ready) {
       state.abort(totalTimeoutError(state.request));
       unlisten(state.id);
     }

@@ -1,4 +1,5 @@
 /** Runs a small script in a fresh node process from the package root, so `onepool` resolves to the build. */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +50,12 @@ export function markerTime(stdout: string, marker: string): number {
   const match = new RegExp(`${marker} (\\d+(?:\\.\\d+)?)`).exec(stdout);
   if (!match) throw new Error(`no ${marker} in output: ${stdout}`);
   return Number(match[1]);
+}
+
+/** What a script printed as `SEEN {json}`, once it exited with code 0 (assertion failures say why not). */
+export function seenIn(run: ScriptRun): ReturnType<typeof JSON.parse> {
+  assert.equal(run.code, 0, run.stderr);
+  const line = run.stdout.split('\n').find((l) => l.startsWith('SEEN '));
+  assert.ok(line, run.stdout);
+  return JSON.parse(line.slice(5));
 }
