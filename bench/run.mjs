@@ -429,9 +429,9 @@ if (!opError) {
   const { runSyncStreamRss } = await import('./sync-stream-rss.mjs');
   const rows = await runSyncStreamRss({ quick: QUICK });
   streamRss = [
-    '| case | client | peak RSS growth |',
-    '| --- | --- | --- |',
-    ...rows.map((r) => `| ${r.case} | ${r.client} | ${r['RSS growth MiB']} MiB |`),
+    '| case | client | peak RSS growth | MiB/s |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.case} | ${r.client} | ${r['RSS growth MiB']} MiB | ${r['MiB/s']} |`),
   ].join('\n');
   console.log(streamRss);
 }

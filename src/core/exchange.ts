@@ -27,8 +27,8 @@ import { exchangeMessage, exchangeResult } from './wire.js';
 /** What an exchange needs of the channel it runs on. */
 export interface ExchangeChannel {
   readonly mode: 'sync' | 'async';
-  /** Posts a message that expects no reply (credit, cancel, the next upload chunk). */
-  notify(message: ToWorker): void;
+  /** Posts a message that expects no reply (credit, cancel, the next upload chunk), moving `transfer`. */
+  notify(message: ToWorker, transfer?: ArrayBuffer[]): void;
 }
 
 export class Exchange {
@@ -52,7 +52,7 @@ export class Exchange {
     this.request = request;
     this.streamed = streamed;
     this.#channel = channel;
-    const post = (message: ToWorker) => channel.notify(message);
+    const post = (message: ToWorker, transfer?: ArrayBuffer[]) => channel.notify(message, transfer);
     this.#interim = interimHandler(request, id, post, channel.mode);
     if (streamed || request.onDownloadProgress) this.body = new StreamState(id, request, post, this.#interim);
   }

@@ -12,7 +12,9 @@
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
  *
  * A streamed exchange (`req.stream`) answers `head`, then `chunk`s (ArrayBuffers transferred), then
- * `end` (with trailers) or `error`. The worker keeps at most STREAM_WINDOW bytes sent but not yet
+ * `end` (with trailers) or `error`. A `lent` chunk's ArrayBuffer is one of the worker's few reused
+ * buffers: the caller copies the bytes out and hands the buffer back with a later `credit`, so a
+ * long stream reuses a handful of buffers instead of leaving one dead buffer per chunk behind. The worker keeps at most STREAM_WINDOW bytes sent but not yet
  * acknowledged by `credit`; past that it pauses undici, so a slow reader slows the server through
  * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
@@ -27,9 +29,9 @@ import type { WireError } from './wire-error.js';
 /**
  * Bumped whenever a message changes shape: copies of onepool share a worker only when it matches.
  * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
- * WireRequest.dropRedirectBody.
+ * WireRequest.dropRedirectBody. 4: lent stream chunks (`chunk.lent`, `credit.returned`).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Indexes into the Int32Array over the control block shared by a caller thread and the worker. */
 export const Control = {
@@ -176,8 +178,8 @@ export type ToWorker =
   | { t: 'stats'; id: number; pool?: number }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
-  /** the caller has consumed `bytes` more of a streamed body */
-  | { t: 'credit'; id: number; bytes: number }
+  /** the caller has consumed `bytes` more of a streamed body; `returned`: lent chunk buffers, given back */
+  | { t: 'credit'; id: number; bytes: number; returned?: ArrayBuffer[] }
   /** the next chunk of a pulled upload; null ends it; `error` aborts it */
   | { t: 'upload'; id: number; chunk: Uint8Array | null; error?: string }
   | { t: 'crash'; how: CrashMode; afterMs: number }
@@ -193,7 +195,8 @@ export type FromWorker =
   | { t: 'ok'; id: number }
   | { t: 'heap'; id: number; heapUsed: number }
   | WireHead
-  | { t: 'chunk'; id: number; chunk: Uint8Array }
+  /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
+  | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
   | { t: 'end'; id: number; trailers: string[] }
   /** the worker wants the next chunk of a pulled upload */

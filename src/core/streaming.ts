@@ -18,7 +18,7 @@ import { failure } from './wire.js';
 /** Consumed bytes are credited back to the worker in steps of this size (fewer messages). */
 const CREDIT_STEP = STREAM_WINDOW / 4;
 
-type Post = (message: ToWorker) => void;
+type Post = (message: ToWorker, transfer?: ArrayBuffer[]) => void;
 
 export class StreamState {
   readonly id: number;
@@ -35,6 +35,8 @@ export class StreamState {
   readonly #post: Post;
   readonly #interim: ((reply: FromWorker) => void) | undefined;
   #uncredited = 0;
+  /** lent chunk buffers already copied out, to give back with the next credit */
+  #returned: ArrayBuffer[] = [];
   #meter: ProgressMeter | undefined;
 
   constructor(
@@ -63,7 +65,15 @@ export class StreamState {
       }
       case 'chunk':
         // A chunk already on its way when the caller cancelled: nobody will read it.
-        if (!this.cancelled) this.chunks.push(reply.chunk);
+        if (this.cancelled) return false;
+        if (reply.lent) {
+          // A copy of our own, which V8 counts against this thread's heap, so this thread's collector
+          // frees it soon after the reader drops it; the worker's buffer goes back to be written again.
+          // Moved buffers are not counted: kept, a reader that never yields (the sync face) would let
+          // them pile up by the hundred MiB before anything collected them.
+          this.chunks.push(reply.chunk.slice());
+          this.#returned.push(reply.chunk.buffer as ArrayBuffer);
+        } else this.chunks.push(reply.chunk);
         return false;
       case 'end':
         this.ended = true;
@@ -93,7 +103,9 @@ export class StreamState {
     if (chunk) {
       this.#uncredited += chunk.byteLength;
       if (this.#uncredited >= CREDIT_STEP) {
-        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited });
+        const returned = this.#returned;
+        this.#returned = [];
+        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited, returned }, returned);
         this.#uncredited = 0;
       }
       this.#meter?.add(chunk.byteLength);

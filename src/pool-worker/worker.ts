@@ -26,6 +26,7 @@ import {
 import { toWire } from '../core/wire-error.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
+import { takeBack } from './lent-buffers.js';
 import { closePool, configurePool, poolStats } from './registry.js';
 import { startStream } from './stream-exchange.js';
 
@@ -113,6 +114,8 @@ function handle(
       return;
     }
     case 'credit':
+      // Buffers come back even when their exchange has just ended: the next stream reuses them.
+      takeBack(message.returned);
       liveExchange(message.id)?.credit(message.bytes);
       return;
     case 'upload':

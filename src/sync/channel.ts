@@ -44,8 +44,8 @@ export function postSync(
 }
 
 /** Posts a message that expects no reply to the running worker (a dead one has nothing to hear). */
-export function notifySync(message: ToWorker): void {
-  existingWorker()?.syncPort.postMessage(message);
+export function notifySync(message: ToWorker, transfer: Transferable[] = []): void {
+  existingWorker()?.syncPort.postMessage(message, transfer);
 }
 
 /** Stops routing replies for `id`; later ones are dropped. */
