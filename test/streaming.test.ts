@@ -163,6 +163,33 @@ describe('large downloads with bounded memory', () => {
   }
 });
 
+describe('chunks kept by the reader', () => {
+  for (const face of faces) {
+    test(`${face}: every chunk kept to the end still holds its own bytes (the worker reuses its buffers)`, async () => {
+      // The worker writes each chunk into one of a few buffers it reuses; what the reader gets must be
+      // its own copy, never a view that a later chunk overwrites or that is given back (detached).
+      const n = 32 * MiB;
+      const url = server.url(`/stream-bytes/${n}`);
+      const kept: Uint8Array[] = [];
+      if (face === 'async') for await (const chunk of await http.stream('GET', url)) kept.push(chunk);
+      else for (const chunk of httpSync.stream('GET', url)) kept.push(chunk);
+      const hash = createHash('sha256');
+      for (const chunk of kept) hash.update(chunk);
+      assert.equal(
+        kept.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+        n,
+      );
+      assert.equal(hash.digest('hex'), patternSha(n));
+      assert.equal(
+        new Set(kept.map((chunk) => chunk.buffer)).size,
+        kept.length,
+        'no two chunks share a buffer',
+      );
+      assert.ok(kept.length > 32, `a 32 MiB body in ${kept.length} chunks`);
+    });
+  }
+});
+
 describe('cancel and early break', () => {
   for (const face of faces) {
     test(`${face}: 100 streams broken after the first chunk leave no busy connection and no fd growth`, async () => {
