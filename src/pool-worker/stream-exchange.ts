@@ -21,6 +21,7 @@ import { type BodyDecoder, bodyDecoder, droppingDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
 import { LENT_BYTES, lendBuffer } from './lent-buffers.js';
+import { noteStreamed } from './young-collector.js';
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;
@@ -161,6 +162,7 @@ class StreamExchange extends BaseExchange {
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#unacked += size;
+    noteStreamed(size);
     const chunk = { t: 'chunk', id: this.req.id, chunk: out } as const;
     this.reply(lent ? { ...chunk, lent: true } : chunk, [out.buffer as ArrayBuffer]);
     this.#armIdle();
