@@ -21,6 +21,7 @@ import {
   type StreamingResponse,
   type SyncStreamingResponse,
 } from 'onepool';
+import { workerLentBuffersMade } from 'onepool/internal';
 import { startServer, type TestServer } from './helpers/servers.js';
 
 const MiB = 1024 * 1024;
@@ -186,6 +187,26 @@ describe('chunks kept by the reader', () => {
         'no two chunks share a buffer',
       );
       assert.ok(kept.length > 32, `a 32 MiB body in ${kept.length} chunks`);
+    });
+
+    test(`${face}: a 256 MiB stream cycles through a few worker buffers instead of one per chunk`, async () => {
+      // Each chunk crosses in a buffer the worker lends and the caller gives back with its credit;
+      // the window (2 MiB not yet credited) bounds how many are out at once, whatever the body's size.
+      const n = 256 * MiB;
+      const url = server.url(`/stream-bytes/${n}`);
+      const before = await workerLentBuffersMade();
+      let chunks = 0;
+      let bytes = 0;
+      const count = (chunk: Uint8Array) => {
+        chunks++;
+        bytes += chunk.byteLength;
+      };
+      if (face === 'async') for await (const chunk of await http.stream('GET', url)) count(chunk);
+      else for (const chunk of httpSync.stream('GET', url)) count(chunk);
+      const made = (await workerLentBuffersMade()) - before;
+      assert.equal(bytes, n);
+      assert.ok(chunks > 256, `${chunks} chunks`);
+      assert.ok(made < 40, `the worker made ${made} buffers for ${chunks} chunks`);
     });
   }
 });

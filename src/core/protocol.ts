@@ -193,7 +193,8 @@ export type FromWorker =
   | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
   | { t: 'ok'; id: number }
-  | { t: 'heap'; id: number; heapUsed: number }
+  /** `lentMade`: how many lent stream buffers the worker has made (lent-buffers.ts), for the memory tests */
+  | { t: 'heap'; id: number; heapUsed: number; lentMade: number }
   | WireHead
   /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
   | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }

@@ -16,10 +16,19 @@ export const LENT_BYTES = 320 * 1024;
 const SPARE = 12;
 
 const spare: ArrayBuffer[] = [];
+let made = 0;
 
 /** A buffer of LENT_BYTES to write a chunk into and lend; a spare one when there is one. */
 export function lendBuffer(): ArrayBuffer {
-  return spare.pop() ?? new ArrayBuffer(LENT_BYTES);
+  const buffer = spare.pop();
+  if (buffer) return buffer;
+  made++;
+  return new ArrayBuffer(LENT_BYTES);
+}
+
+/** How many buffers lendBuffer() has made so far (the tests: a long stream makes only a few). */
+export function lentBuffersMade(): number {
+  return made;
 }
 
 /** Takes back buffers the caller has copied out; anything that is not a whole lent buffer is ignored. */

@@ -26,7 +26,7 @@ import {
 import { toWire } from '../core/wire-error.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
-import { takeBack } from './lent-buffers.js';
+import { lentBuffersMade, takeBack } from './lent-buffers.js';
 import { closePool, configurePool, poolStats } from './registry.js';
 import { startStream } from './stream-exchange.js';
 
@@ -132,7 +132,7 @@ function handle(
       reply({ t: 'ok', id: message.id });
       return;
     case 'heap':
-      reply({ t: 'heap', id: message.id, heapUsed: heapAfterGC() });
+      reply({ t: 'heap', id: message.id, heapUsed: heapAfterGC(), lentMade: lentBuffersMade() });
       return;
     case 'crash':
       // A timer, so a test can kill the worker while its own thread is blocked in a sync call.
