@@ -8,6 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import { existingWorker, type Listener, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
 function settle(handle: WorkerHandle, id: number): Listener | undefined {
@@ -24,7 +25,11 @@ function route(handle: WorkerHandle, reply: FromWorker): void {
     return;
   }
   const listener = isFinal(reply) ? settle(handle, reply.id) : handle.asyncListeners.get(reply.id);
-  listener?.message(reply);
+  if (listener) listener.message(reply);
+  else {
+    const back = unreadReturn(reply);
+    if (back) outbox(handle).post(back.message, back.transfer);
+  }
 }
 
 /**

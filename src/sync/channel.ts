@@ -12,6 +12,7 @@
 import { receiveMessageOnPort, type Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
 import { Control, type FromWorker, isFinal, STATE_EXITED, type ToWorker } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import { declareDead, existingWorker, type WorkerHandle, workerHandle } from '../pool-worker/handle.js';
 
 /** How long a wait slice lasts before the liveness checks run again. */
@@ -67,7 +68,12 @@ export function pumpSync(handle: WorkerHandle, done: () => boolean, until?: numb
   for (;;) {
     for (let got = receiveMessageOnPort(handle.syncPort); got; got = receiveMessageOnPort(handle.syncPort)) {
       const reply = got.message as FromWorker;
-      handle.syncListeners.get(reply.id)?.(reply);
+      const listener = handle.syncListeners.get(reply.id);
+      if (listener) listener(reply);
+      else {
+        const back = unreadReturn(reply);
+        if (back) handle.syncPort.postMessage(back.message, back.transfer);
+      }
     }
     if (done()) return true;
     const state = Atomics.load(control, Control.STATE);
