@@ -52,6 +52,9 @@ class StreamExchange extends BaseExchange {
 
   /** The caller consumed `bytes`: reopen the window, and resume the driver when it has room. */
   override credit(bytes: number): void {
+    // A cancelled stream still gets credits that only hand lent buffers back (worker.ts took them):
+    // they must not touch a drain's stall timer.
+    if (this.#silent) return;
     this.#unacked -= bytes;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
