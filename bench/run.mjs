@@ -435,6 +435,22 @@ if (!opError) {
   ].join('\n');
   console.log(streamRss);
 }
+// The cost of the diagnostics channels, without and with a subscriber (bench/diagnostics.mjs).
+let diagnostics = '';
+if (!opError) {
+  const { runDiagnosticsBench } = await import('./diagnostics.mjs');
+  const rows = await runDiagnosticsBench({ quick: QUICK, dist: distUrl });
+  diagnostics = [
+    '| face | µs/request, none | subscribed | ratio | CPU µs/request, none | subscribed | CPU ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.face} | ${r['µs/request, no subscriber']} | ${r['µs/request, subscribed']} | ${r['subscribed / none']}× ` +
+        `| ${r['CPU µs/request, no subscriber']} | ${r['CPU µs/request, subscribed']} | ${r['CPU subscribed / none']}× |`,
+    ),
+  ].join('\n');
+  console.log(diagnostics);
+}
 let poolStats = '';
 if (!opError) {
   try {
@@ -563,6 +579,18 @@ const md = [
         'fresh process (the pool worker thread included), against a server process of its own.',
         '',
         streamRss,
+      ]
+    : []),
+  ...(diagnostics
+    ? [
+        '',
+        '## Diagnostics channels (bench/diagnostics.mjs)',
+        '',
+        'The same GETs with nobody subscribed and with a subscriber on all six onepool channels, in',
+        'alternating blocks of one run; medians of the blocks, wall time and this process CPU time',
+        '(caller and pool worker) per request.',
+        '',
+        diagnostics,
       ]
     : []),
   ...(poolStats ? ['', `onepool pool totals at the end of the run (this process): \`${poolStats}\``] : []),

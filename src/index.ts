@@ -23,6 +23,17 @@ export type { AllOptions, AllRequest, AllResult } from './core/all.js';
 export type { AuthOption } from './core/auth.js';
 export { loadCookieJar, saveCookieJar } from './core/cookie-file.js';
 export type { CookiesOption } from './core/cookies.js';
+export type {
+  DiagnosticsRequest,
+  DiagnosticsResponse,
+  RedirectMessage,
+  RequestEndMessage,
+  RequestErrorMessage,
+  RequestEvent,
+  RequestHeadersMessage,
+  RequestStartMessage,
+  RetryMessage,
+} from './core/diagnostics.js';
 export {
   AbortedError,
   ConnectError,
@@ -74,6 +85,7 @@ export { type ConnectionInfo, Response } from './core/response.js';
 export type { RetryOptions } from './core/retry.js';
 export { type Counters, describeStats, type KeyStats, type PoolStats } from './core/stats.js';
 export type { StreamHead } from './core/streaming.js';
+export type { TimingPhases, Timings } from './core/timings.js';
 export type { PEM, TLSOptions, TLSVersion, TransportOptions } from './core/transport-key.js';
 export {
   type Chunk,

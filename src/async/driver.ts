@@ -125,6 +125,7 @@ const perform = (op: Op): unknown => {
   if (op.kind === 'exchange') return exchangeAsync(op.request, op.stream, op.deadline, op.signal);
   if (op.kind === 'sleep') return new Promise((resolve) => setTimeout(resolve, op.ms));
   if (op.kind === 'read') return op.response.bytes();
+  if (op.kind === 'observe') return op.publish('async');
   return op.fn(...(op.args as never[]));
 };
 

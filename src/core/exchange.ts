@@ -11,6 +11,7 @@
  * streamed on the wire and collects its body here, so the meter sees every chunk.
  */
 import { joinExact } from './bytes.js';
+import { type ObservedExchange, observe } from './diagnostics.js';
 import type { OnepoolError } from './errors.js';
 import type { PreparedRequest } from './options.js';
 import type { ExchangeResult } from './policy.js';
@@ -22,7 +23,7 @@ import {
   type WirePoolSettings,
 } from './protocol.js';
 import { headResult, interimHandler, StreamState } from './streaming.js';
-import { exchangeMessage, exchangeResult } from './wire.js';
+import { exchangeMessage, exchangeResult, failure } from './wire.js';
 
 /** What an exchange needs of the channel it runs on. */
 export interface ExchangeChannel {
@@ -40,6 +41,8 @@ export class Exchange {
   readonly body: StreamState | undefined;
   readonly #channel: ExchangeChannel;
   readonly #interim: ((reply: FromWorker) => void) | undefined;
+  /** what publishes this exchange's diagnostics; undefined (most exchanges) when nothing listened as it started */
+  readonly #observed: ObservedExchange | undefined;
   /** a buffered exchange's final reply */
   #reply: FromWorker | undefined;
   #error: OnepoolError | undefined;
@@ -52,7 +55,20 @@ export class Exchange {
     this.request = request;
     this.streamed = streamed;
     this.#channel = channel;
-    const post = (message: ToWorker, transfer?: ArrayBuffer[]) => channel.notify(message, transfer);
+    const observed = observe(id, channel.mode, request);
+    this.#observed = observed;
+    // A streamed body stops when it is cancelled (read no further, or dropped by the policy) or
+    // aborted (timeout.total, the signal): that is its end, or its failure, for observers.
+    const post = observed
+      ? (message: ToWorker, transfer?: ArrayBuffer[]) => {
+          if (message.t === 'cancel') {
+            const error = this.body?.error;
+            if (message.abort && error) observed.failed(error);
+            else observed.cancelled();
+          }
+          channel.notify(message, transfer);
+        }
+      : (message: ToWorker, transfer?: ArrayBuffer[]) => channel.notify(message, transfer);
     this.#interim = interimHandler(request, id, post, channel.mode);
     if (streamed || request.onDownloadProgress) this.body = new StreamState(id, request, post, this.#interim);
   }
@@ -73,9 +89,15 @@ export class Exchange {
         return false;
       }
       this.#reply = reply;
+      if (this.#observed) {
+        // Rebuilt now rather than in result(), so that observers see the very error the call throws.
+        if (reply.t === 'error') this.#error = failure(reply, this.request);
+        this.#observed.reply(reply, this.#error);
+      }
       return true;
     }
     const last = body.accept(reply);
+    this.#observed?.reply(reply, body.error);
     if (!this.streamed) this.#collect(body);
     return last;
   }
@@ -102,6 +124,7 @@ export class Exchange {
   fail(error: OnepoolError): void {
     if (this.body) this.body.error ??= error;
     else this.#error ??= error;
+    this.#observed?.failed(error);
   }
 
   /**
@@ -112,6 +135,7 @@ export class Exchange {
     if (this.body) return this.body.abort(error);
     if (this.#reply || this.#error) return false;
     this.#error = error;
+    this.#observed?.failed(error);
     this.#channel.notify({ t: 'cancel', id: this.id, abort: true });
     return true;
   }
@@ -124,6 +148,7 @@ export class Exchange {
       return exchangeResult(this.#reply!, this.request);
     }
     if (body.error) throw body.error;
-    return headResult(body.head!, joinExact(this.#collected, this.#size));
+    // The end's timings, which have the download and the total the head's lack.
+    return { ...headResult(body.head!, joinExact(this.#collected, this.#size)), timings: body.timings };
   }
 }

@@ -12,6 +12,7 @@
 import type { CookieJar } from 'tough-cookie';
 import { digestCredentials } from './auth.js';
 import { resolveJar, storeCookies, withJarCookies } from './cookies.js';
+import { observingRedirects, observingRetries, publishRedirect, publishRetry } from './diagnostics.js';
 import {
   DIGEST_SESSIONS,
   type DigestCredentials,
@@ -66,7 +67,9 @@ export type Op =
   /** Call a user hook; the async face awaits what it returns, the sync face refuses a promise. */
   | { kind: 'hook'; name: HookName; fn: (...args: never[]) => unknown; args: unknown[] }
   /** Read a streamed response's body to its end (the bytes; a promise of them on the async face). */
-  | { kind: 'read'; response: StreamHead };
+  | { kind: 'read'; response: StreamHead }
+  /** Publish a diagnostics message (diagnostics.ts), which needs the face; yielded only when someone listens. */
+  | { kind: 'observe'; publish: (face: 'async' | 'sync') => void };
 
 /** A call's policy; it returns a Response, or for `stream()` a StreamHead (made by the face's driver). */
 export type Policy<R = Response> = Generator<Op, R, unknown>;
@@ -163,9 +166,18 @@ function* backOff(
     delay: wait,
     ...cause,
   }));
+  if (observingRetries()) yield retried(next, retries, wait, cause);
   yield { kind: 'sleep', ms: wait };
   return next;
 }
+
+/** The `onepool:retry` message of a retry, for the face's driver to publish. */
+const retried = (
+  request: PreparedRequest,
+  retries: number,
+  wait: number,
+  cause: { error: unknown } | { response: Response | StreamHead },
+): Op => ({ kind: 'observe', publish: (face) => publishRetry(face, request, retries + 1, wait, cause) });
 
 function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): void {
   const info = { method: request.method, url: request.url.href };
@@ -255,6 +267,7 @@ function* attempts(
       // A body that was streamed out is gone: nothing sends it again.
       if (request.replayable && staleRetry(error, request.method, staleRetried)) {
         staleRetried = true;
+        if (observingRetries()) yield retried(request, retries, 0, { error });
         retries++;
         continue;
       }
@@ -308,6 +321,11 @@ function* attempts(
     if (next) {
       discard();
       history.push(seen);
+      if (observingRedirects()) {
+        const from = request;
+        const count = history.length;
+        yield { kind: 'observe', publish: (face) => publishRedirect(face, from, seen, next.url, count) };
+      }
       // As Authorization is (redirects.ts): never to another origin, for the rest of the chain.
       if (next.url.origin !== request.url.origin) digest = null;
       answered = false;

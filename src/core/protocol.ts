@@ -14,22 +14,24 @@
  * A streamed exchange (`req.stream`) answers `head`, then `chunk`s (ArrayBuffers transferred), then
  * `end` (with trailers) or `error`. A `lent` chunk's ArrayBuffer is one of the worker's few reused
  * buffers: the caller copies the bytes out and hands the buffer back with a later `credit`, so a
- * long stream reuses a handful of buffers instead of leaving one dead buffer per chunk behind. The worker keeps at most STREAM_WINDOW bytes sent but not yet
- * acknowledged by `credit`; past that it pauses undici, so a slow reader slows the server through
- * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
+ * long stream reuses a handful of buffers instead of leaving one dead buffer per chunk behind. The
+ * worker keeps at most STREAM_WINDOW bytes sent but not yet acknowledged by `credit`; past that it
+ * pauses undici, so a slow reader slows the server through TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
 
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
+import type { Timings } from './timings.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
 /**
  * Bumped whenever a message changes shape: copies of onepool share a worker only when it matches.
  * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
- * WireRequest.dropRedirectBody. 4: lent stream chunks (`chunk.lent`, `credit.returned`).
+ * WireRequest.dropRedirectBody. 4: lent stream chunks (`chunk.lent`, `credit.returned`), and the
+ * timings of `end`.
  */
 export const PROTOCOL_VERSION = 4;
 
@@ -118,6 +120,8 @@ export interface WireFailure {
   reused?: boolean;
   /** at least one byte of the response (its status line) had arrived */
   responseStarted?: boolean;
+  /** how long its phases took until it failed (optional on the wire: see WireResponse.timings) */
+  timings?: Timings;
 }
 /** A request body that does not cross the boundary in one piece. */
 export type WireUpload =
@@ -154,6 +158,12 @@ export interface WireResponse {
   body: Uint8Array;
   httpVersion: '1.1' | '2';
   connection: WireConnection;
+  /**
+   * How long the exchange's phases took, measured in the worker (a head's: no download, no total).
+   * Optional, so that the wire stays compatible without a PROTOCOL_VERSION bump: a worker of a copy
+   * of onepool that predates it sends none.
+   */
+  timings?: Timings;
 }
 
 /** The head of a streamed response; its body follows as `chunk`s. */
@@ -199,7 +209,7 @@ export type FromWorker =
   /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
   | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
-  | { t: 'end'; id: number; trailers: string[] }
+  | { t: 'end'; id: number; trailers: string[]; timings?: Timings }
   /** the worker wants the next chunk of a pulled upload */
   | { t: 'pull'; id: number }
   /** request body bytes handed to the connection so far (throttled); total when known */

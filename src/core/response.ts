@@ -6,6 +6,7 @@ import { charsetOf, decodeText, decodeUTF8 } from './charset.js';
 import { HTTPStatusError, JSONDecodeError } from './errors.js';
 import { Headers } from './headers.js';
 import type { WireConnection, WireResponse } from './protocol.js';
+import { type Timings, unmeasured } from './timings.js';
 
 // Above this many characters a position V8 does not report is not searched for (each probe parses a prefix).
 const SEARCH_LIMIT = 1024 * 1024;
@@ -87,6 +88,11 @@ export class Response {
   readonly history: readonly Response[];
   /** How many retries the call made before this response (stale-connection retries included). */
   readonly retries: number;
+  /**
+   * How long the phases of the final exchange took, measured in the pool worker (got's phases; see
+   * {@link Timings}). A redirect or a retry is an exchange of its own: see `history[i].timings`.
+   */
+  readonly timings: Timings;
   readonly #body: Uint8Array;
 
   constructor(
@@ -101,6 +107,7 @@ export class Response {
     this.url = url;
     this.httpVersion = wire.httpVersion;
     this.connection = Object.freeze({ ...(wire.connection as WireConnection) });
+    this.timings = wire.timings ?? unmeasured(this.connection.reused);
     this.#body = wire.body;
     this.history = Object.freeze([...history]);
     this.retries = retries;

@@ -12,6 +12,7 @@ import type { ExchangeResult } from './policy.js';
 import { ProgressMeter } from './progress.js';
 import { type FromWorker, STREAM_WINDOW, type ToWorker, type WireHead } from './protocol.js';
 import { type ConnectionInfo, Response } from './response.js';
+import { type Timings, unmeasured } from './timings.js';
 import { UploadFeeder } from './upload.js';
 import { failure } from './wire.js';
 
@@ -32,6 +33,8 @@ export class StreamState {
   cancelled = false;
   error: OnepoolError | undefined;
   trailers: string[] | undefined;
+  /** the latest timings the worker sent: the head's, then the end's (or the error's) */
+  timings: Timings | undefined;
   readonly #post: Post;
   readonly #interim: ((reply: FromWorker) => void) | undefined;
   #uncredited = 0;
@@ -56,6 +59,7 @@ export class StreamState {
     switch (reply.t) {
       case 'head': {
         this.head = reply;
+        this.timings = reply.timings;
         const callback = this.request.onDownloadProgress;
         if (callback) {
           const length = new Headers(reply.headers).get('content-length');
@@ -84,8 +88,10 @@ export class StreamState {
       case 'end':
         this.ended = true;
         this.trailers = reply.trailers;
+        this.timings = reply.timings ?? this.timings;
         return true;
       case 'error':
+        this.timings = reply.timings ?? this.timings;
         this.error = failure(reply, this.request);
         return true;
       default:
@@ -224,6 +230,15 @@ export abstract class StreamHead {
   /** true for 2xx */
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
+  }
+
+  /**
+   * How long the phases of the final exchange took, measured in the pool worker (see
+   * {@link Timings}): up to the head while the body is still arriving (no `download`, no `total`),
+   * complete once the worker has delivered its end.
+   */
+  get timings(): Timings {
+    return this.state.timings ?? unmeasured(this.connection.reused);
   }
 
   /** The redirect responses that led here, oldest first; their bodies were not read (they are empty). */

@@ -11,6 +11,7 @@ import type { Exchange, ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
+import { type TimingMarks, timingsOf } from '../core/timings.js';
 import { UploadFeeder } from '../core/upload.js';
 import type { MockPool, Resolution } from './mock-pool.js';
 import { type MockAnswer, repliesFor } from './mock-reply.js';
@@ -97,18 +98,36 @@ const fromResult = (result: ExchangeResult): MockAnswer => ({
   connection: result.connection,
 });
 
+/**
+ * The replies of a mocked exchange. Its timings are the mock's own: no connection (no wait, no
+ * connect phases), the request "sent" once its body was read, the first byte when the answer came
+ * (a delay, a handler's or a pass-through's time), and no download.
+ */
 function deliver(
   exchange: Exchange,
   resolution: Resolution,
-  answer: MockAnswer | undefined,
   body: Uint8Array | null,
+  marks: TimingMarks,
+  live?: MockAnswer,
 ): FromWorker[] {
+  marks.response = performance.now();
+  // A pass-through's answer is the live one; a declared answer comes with its resolution.
+  const answer = resolution.kind === 'answer' ? resolution.answer : live;
   const replies: FromWorker[] = [];
   if (exchange.request.onUploadProgress && body)
     replies.push({ t: 'progress', id: exchange.id, transferred: body.byteLength, total: body.byteLength });
-  if (resolution.kind === 'error') replies.push({ t: 'error', id: exchange.id, error: resolution.error });
-  else replies.push(...repliesFor(exchange.id, answer!, exchange.request, exchange.body !== undefined));
+  if (resolution.kind === 'error') {
+    const timings = timingsOf({ ...marks, end: marks.response }, performance.timeOrigin, false);
+    replies.push({ t: 'error', id: exchange.id, error: resolution.error, timings });
+  } else
+    replies.push(...repliesFor(exchange.id, answer!, exchange.request, exchange.body !== undefined, marks));
   return replies;
+}
+
+/** A mocked exchange's first instants: it starts, and has its "connection", at once. */
+function startMarks(): TimingMarks {
+  const start = performance.now();
+  return { start, socket: start };
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -124,17 +143,19 @@ export function answerSync(
   deadline: number,
   network: (request: PreparedRequest) => ExchangeResult,
 ): FromWorker[] | null {
+  const marks = startMarks();
   const body = bodySync(exchange.request);
+  marks.upload = performance.now();
   const resolution = mock.resolve(new MockRequest(exchange.request, body), 'sync') as Resolution;
   if (resolution.kind !== 'network') {
     if (resolution.delay > 0)
       Atomics.wait(sleeper, 0, 0, Math.max(0, Math.min(resolution.delay, deadline - Date.now())));
     if (Date.now() >= deadline) return null;
-    return deliver(exchange, resolution, resolution.kind === 'answer' ? resolution.answer : undefined, body);
+    return deliver(exchange, resolution, body, marks);
   }
   const answer = fromResult(network(networkRequest(exchange.request, mock, body)));
   resolution.keep?.(answer);
-  return deliver(exchange, resolution, answer, body);
+  return deliver(exchange, resolution, body, marks, answer);
 }
 
 /** The async face's mocked exchange: its replies (timeout.total and the signal are the driver's). */
@@ -143,13 +164,15 @@ export async function answerAsync(
   mock: MockPool,
   network: (request: PreparedRequest) => Promise<ExchangeResult>,
 ): Promise<FromWorker[]> {
+  const marks = startMarks();
   const body = await bodyAsync(exchange.request);
+  marks.upload = performance.now();
   const resolution = await mock.resolve(new MockRequest(exchange.request, body), 'async');
   if (resolution.kind !== 'network') {
     if (resolution.delay > 0) await new Promise((resolve) => setTimeout(resolve, resolution.delay));
-    return deliver(exchange, resolution, resolution.kind === 'answer' ? resolution.answer : undefined, body);
+    return deliver(exchange, resolution, body, marks);
   }
   const answer = fromResult(await network(networkRequest(exchange.request, mock, body)));
   resolution.keep?.(answer);
-  return deliver(exchange, resolution, answer, body);
+  return deliver(exchange, resolution, body, marks, answer);
 }

@@ -15,6 +15,7 @@ import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
 import type { FromWorker, WireConnection } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
+import { type TimingMarks, timingsOf } from '../core/timings.js';
 import type { WireError } from '../core/wire-error.js';
 import { toWire } from '../core/wire-error.js';
 
@@ -163,7 +164,9 @@ export function repliesFor(
   answer: MockAnswer,
   request: PreparedRequest,
   streamed: boolean,
+  marks: TimingMarks,
 ): FromWorker[] {
+  const reused = answer.connection.reused;
   const head = {
     id,
     status: answer.status,
@@ -171,7 +174,10 @@ export function repliesFor(
     headers: answer.headers,
     httpVersion: answer.httpVersion,
     connection: answer.connection,
+    timings: timingsOf(marks, performance.timeOrigin, reused),
   };
+  // The whole body is in hand: it is "downloaded" the moment the head is.
+  const timings = timingsOf({ ...marks, end: marks.response }, performance.timeOrigin, reused);
   let body: Uint8Array;
   try {
     // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.
@@ -182,13 +188,13 @@ export function repliesFor(
   } catch (error) {
     if (!(error instanceof DecodeFailure)) throw error;
     // As the worker does: a streamed body fails after its head, which the policy may still act on.
-    const failed: FromWorker = { t: 'error', id, error: error.wire };
+    const failed: FromWorker = { t: 'error', id, error: error.wire, timings };
     return streamed ? [{ t: 'head', ...head }, failed] : [failed];
   }
-  if (!streamed) return [{ t: 'response', ...head, body }];
+  if (!streamed) return [{ t: 'response', ...head, timings, body }];
   const replies: FromWorker[] = [{ t: 'head', ...head }];
   for (let at = 0; at < body.byteLength; at += CHUNK)
     replies.push({ t: 'chunk', id, chunk: body.subarray(at, at + CHUNK) });
-  replies.push({ t: 'end', id, trailers: answer.trailers });
+  replies.push({ t: 'end', id, trailers: answer.trailers, timings });
   return replies;
 }

@@ -11,6 +11,10 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { WireConnection } from '../core/protocol.js';
 import type { KeyStats } from '../core/stats.js';
+import type { ConnectMarks } from '../core/timings.js';
+import { takeConnectMarks } from './connect.js';
+import { debugPool } from './debug-log.js';
+import type { ExchangeTimer } from './exchange-timer.js';
 
 /** One connection as the pool sees it. */
 export interface Connection {
@@ -23,6 +27,8 @@ export interface Connection {
   inflight: number;
   /** closes it now (used only on idle connections) */
   close(): void;
+  /** how it was set up, until its first exchange has taken it (its timings' connect phases) */
+  connect: ConnectMarks | undefined;
 }
 
 /** What the pool needs from an exchange to account for it. */
@@ -30,6 +36,8 @@ export interface Tracked {
   connection: Connection | undefined;
   /** whether an earlier exchange had used `connection` when this one started on it */
   reused: boolean;
+  /** notes when the exchange got its connection (its timings) */
+  readonly timer?: ExchangeTimer;
 }
 
 /** An exchange of a key, in its queue until it starts on a connection; a closing pool fails those still queued. */
@@ -73,8 +81,8 @@ export class KeyAccount {
     this.#closing.add(c);
   }
 
-  /** Registers a connection; `close` is how the pool evicts it when idle. */
-  track(protocol: 'h1' | 'h2', close: () => void): Connection {
+  /** Registers a connection made of `socket`; `close` is how the pool evicts it when idle. */
+  track(protocol: 'h1' | 'h2', socket: Socket, close: () => void): Connection {
     const connection: Connection = {
       id: ++lastConnectionId,
       protocol,
@@ -82,9 +90,11 @@ export class KeyAccount {
       uses: 0,
       inflight: 0,
       close,
+      connect: takeConnectMarks(socket),
     };
     this.connections.add(connection);
     this.opened++;
+    debugPool('connection %d opened: %s %s', connection.id, protocol, this.origin);
     this.protocol = protocol;
     return connection;
   }
@@ -93,10 +103,18 @@ export class KeyAccount {
   untrack(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
     if (connection.inflight === 0) this.closedIdle++;
+    debugPool(
+      'connection %d closed: %s %s after %d exchanges%s',
+      connection.id,
+      connection.protocol,
+      this.origin,
+      connection.uses,
+      connection.inflight === 0 ? '' : `, ${connection.inflight} in flight`,
+    );
   }
 
   adoptH1(socket: Socket, release: () => void): void {
-    const connection = this.track('h1', () => socket.destroy());
+    const connection = this.track('h1', socket, () => socket.destroy());
     sockets.set(socket, connection);
     socket.once('close', () => {
       this.untrack(connection);
@@ -161,6 +179,9 @@ export function attach(tracked: Tracked, connection: Connection): void {
   tracked.reused = connection.uses++ > 0;
   if (tracked.reused) entry.reused++;
   connection.inflight++;
+  // The first exchange on a new connection waited for its setup: that is its dns, tcp and tls.
+  tracked.timer?.connected(tracked.reused ? undefined : connection.connect);
+  connection.connect = undefined;
 }
 
 /** Accounts for `tracked` leaving its connection unanswered, to be replayed on another. */

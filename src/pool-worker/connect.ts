@@ -6,7 +6,9 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
+import type { ConnectMarks } from '../core/timings.js';
 import type { TransportConfig, WireTLS } from '../core/transport-key.js';
 
 /** A socket that never finishes its handshake is abandoned after this long (the exchange's own connect timeout is usually shorter). */
@@ -66,6 +68,41 @@ export function tlsOptions(transport: TransportConfig | undefined): Record<strin
   return { ...(transport?.tls ?? DEFAULT_TLS), ...connectOptions(transport) };
 }
 
+const connectMarks = new WeakMap<object, ConnectMarks>();
+
+/**
+ * Notes the instants of a new socket's setup (lookup, TCP, TLS) as they happen: the first exchange
+ * on the connection reports them as its dns, tcp and tls phases. `start`: when the socket was asked for.
+ */
+export function timeConnect(socket: Socket, start = performance.now()): void {
+  const marks: ConnectMarks = { start };
+  connectMarks.set(socket, marks);
+  socket.once('lookup', () => {
+    marks.lookup = performance.now();
+  });
+  socket.once('connect', () => {
+    marks.connect = performance.now();
+  });
+  socket.once('secureConnect', () => {
+    marks.secureConnect = performance.now();
+  });
+}
+
+/**
+ * A socket made by a connector that hands it over only once ready (a proxy tunnel): its setup is
+ * known only as a whole, from `start` to now, reported as its tcp phase.
+ */
+export function connectedAsWhole(socket: Socket, start: number): void {
+  if (!connectMarks.has(socket)) connectMarks.set(socket, { start, connect: performance.now() });
+}
+
+/** The setup instants of a socket, once, for the connection made of it. */
+export function takeConnectMarks(socket: Socket): ConnectMarks | undefined {
+  const marks = connectMarks.get(socket);
+  connectMarks.delete(socket);
+  return marks;
+}
+
 const bare = (hostname: string): string => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
 
 /**
@@ -88,6 +125,7 @@ export function openSocket(
     callback(error, socket);
   };
   let socket: Socket;
+  const start = performance.now();
   // A setting OpenSSL refuses throws here, synchronously: reported like any failed connect, so the
   // caller's state (a probe in progress, a slot taken) is undone by its callback.
   try {
@@ -96,6 +134,7 @@ export function openSocket(
     process.nextTick(finish, error as Error);
     return;
   }
+  timeConnect(socket, start);
   if (origin.protocol === 'https:') socket.once('secureConnect', () => finish(null, socket));
   else socket.once('connect', () => finish(null, socket));
   socket.setNoDelay(true);

@@ -134,6 +134,7 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
   }
 
   bodySent(): void {
+    this.sent();
     this.#stopWriteTimer();
     // A response that came while the body went out has its read timer running already.
     if (this.status === 0 && !this.#accounted) this.startReadTimer();
@@ -167,7 +168,8 @@ export abstract class BaseExchange extends ExchangeSink implements LiveExchange,
 
   protected replyError(error: WireError): void {
     const { reused, responseStarted } = this;
-    this.reply({ t: 'error', id: this.req.id, error, reused, responseStarted });
+    const timings = this.timer.timings(reused, true);
+    this.reply({ t: 'error', id: this.req.id, error, reused, responseStarted, timings });
   }
 
   /** The exchange is over for the pool: timers stopped, counted once. */

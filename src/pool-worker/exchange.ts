@@ -93,6 +93,7 @@ class Exchange extends BaseExchange {
         body,
         httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
         connection: connectionInfo(this),
+        timings: this.timer.timings(this.reused, true),
       },
       move ? [body.buffer as ArrayBuffer] : [],
     );

@@ -24,6 +24,7 @@ import {
 import type { Socket } from 'node:net';
 import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
+import { debugPool } from './debug-log.js';
 import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import { SettingsBackoff } from './h2-backoff.js';
 import type { LimitedPool } from './limits.js';
@@ -151,7 +152,7 @@ export class H2Origin implements Driver {
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     const s: Session = {
       session,
-      connection: this.#entry.track('h2', () => {
+      connection: this.#entry.track('h2', socket, () => {
         s.closedHere = true;
         session.close();
       }),
@@ -172,7 +173,8 @@ export class H2Origin implements Driver {
       this.#idle(s);
       this.pump();
     });
-    session.on('goaway', (_code, lastStreamID) => {
+    session.on('goaway', (code, lastStreamID) => {
+      debugPool('connection %d GOAWAY: code %d, last stream %d', s.connection.id, code, lastStreamID);
       s.goaway = lastStreamID;
       this.pump();
     });
@@ -306,6 +308,8 @@ export class H2Origin implements Driver {
       this.#queue.unshift(p);
       return;
     }
+    if (!hasBody) sink.sent();
+    else stream.once('finish', () => sink.sent());
     if (source) writeAll(stream, source);
     else if (hasBody) stream.end(bytes);
     stream.on('response', (h: IncomingHttpHeaders) => {

@@ -380,6 +380,8 @@ function on407(handler: LegacyHandler): Dispatcher.DispatchHandler {
       abort?.(proxyError('proxy answered 407 Proxy Authentication Required', 407));
       return false;
     },
+    // The request written in full: the exchange's timings (undici-adapter.ts).
+    onRequestSent: () => h.onRequestSent?.(),
     onData: (chunk: Buffer) => h.onData(chunk),
     onComplete: (trailers: string[] | null) => h.onComplete(trailers),
     onError: (error: Error) => h.onError(error),

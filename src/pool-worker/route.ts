@@ -12,12 +12,12 @@
  * Every connection a key opens first takes a slot of its pool (limits.ts), and is counted by the
  * key's accounting (accounting.ts), which this class extends.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { WireProxy } from '../core/proxy.js';
 import type { TransportConfig } from '../core/transport-key.js';
 import { KeyAccount } from './accounting.js';
-import { openSocket, SOCKET_CONNECT_TIMEOUT, tlsOptions } from './connect.js';
+import { connectedAsWhole, openSocket, SOCKET_CONNECT_TIMEOUT, timeConnect, tlsOptions } from './connect.js';
 import type { Driver, OutgoingRequest } from './dispatch.js';
 import { H2Origin } from './h2.js';
 import { connectionsPerKey, type LimitedPool } from './limits.js';
@@ -140,8 +140,13 @@ export class KeyEntry extends KeyAccount implements Driver {
 
   /** A socket to the origin (through the key's proxy when it has one), TLS done, ALPN offered. */
   openSocket(alpn: string[], done: (error: Error | null, socket?: Socket) => void): void {
+    const start = performance.now();
     const callback = (error: Error | null, socket?: Socket) => {
-      if (socket) this.#watch(socket);
+      if (socket) {
+        // A direct socket has its setup timed phase by phase (connect.ts); a tunnel's, only as a whole.
+        connectedAsWhole(socket, start);
+        this.#watch(socket);
+      }
       done(error, socket);
     };
     if (!this.proxy) {
@@ -170,12 +175,15 @@ export class KeyEntry extends KeyAccount implements Driver {
       const cb = callback as (e: Error | null, s: Socket | null) => void;
       this.pool.limits.acquire(
         (release) => {
+          const start = performance.now();
           try {
             base(options, (error, socket) => {
               if (error || !socket) {
                 release();
                 return cb(error ?? new Error('no socket'), null);
               }
+              // Timed phase by phase when the connector let us see the socket early (#undici), else as a whole.
+              connectedAsWhole(socket as Socket, start);
               this.adoptH1(socket as Socket, release);
               cb(null, socket as Socket);
             });
@@ -208,11 +216,15 @@ export class KeyEntry extends KeyAccount implements Driver {
       ? tunnelConnector(this.proxy, tlsOptions(this.transport), ['http/1.1'], SOCKET_CONNECT_TIMEOUT)
       : buildConnector({ ...tlsOptions(this.transport), timeout: SOCKET_CONNECT_TIMEOUT });
     const localAddress = this.transport?.localAddress;
-    const watched: Connector = (options, callback) =>
-      base(localAddress ? { ...options, localAddress } : options, (error, socket) => {
+    const watched: Connector = (options, callback) => {
+      const start = performance.now();
+      // undici's connector returns the socket it makes (its types say void): its setup is timed as it goes.
+      const made = base(localAddress ? { ...options, localAddress } : options, (error, socket) => {
         if (socket) this.#watch(socket as Socket);
         (callback as (e: Error | null, s: unknown) => void)(error, socket);
-      });
+      }) as unknown;
+      if (made instanceof Socket) timeConnect(made, start);
+    };
     const adopting = this.#adopting(watched);
     const connect: Connector = (options, callback) => {
       const spare = this.#spare;

@@ -6,6 +6,7 @@
  *   it opens the stream); `abort` stops the exchange in the driver, which then reports `error`;
  * - `head(status, statusText, headers, resume)` for each 1xx head, then once for the final head;
  *   `headers` is the flat [name, value, ...] list as received; `resume` restarts a paused body;
+ * - `sent()` once the request has been handed to the socket in full (its timings' upload instant);
  * - `data(chunk)` for each body chunk; false asks the driver to pause until `resume`;
  * - `end(trailers)` or `error(err)`, exactly one of them.
  *
@@ -16,6 +17,7 @@
  * guard, not a path. The exchange (exchange-base.ts) reacts in the protected `on…` hooks.
  */
 import type { Connection, Tracked } from './accounting.js';
+import { ExchangeTimer } from './exchange-timer.js';
 
 /** The trailers of a response that has none; shared, so never written to. */
 export const NO_FIELDS: string[] = [];
@@ -27,6 +29,7 @@ const ENDED = 2;
 export abstract class ExchangeSink implements Tracked {
   connection: Connection | undefined;
   reused = false;
+  readonly timer = new ExchangeTimer();
   #phase: typeof HEAD | typeof BODY | typeof ENDED = HEAD;
   #abort: ((reason: Error) => void) | undefined;
   /** why the exchange was stopped before its driver gave it a way to abort */
@@ -48,8 +51,15 @@ export abstract class ExchangeSink implements Tracked {
 
   head(status: number, statusText: string, headers: string[], resume: () => void): void {
     if (this.#phase !== HEAD) return;
-    if (status >= 200) this.#phase = BODY;
+    if (status >= 200) {
+      this.#phase = BODY;
+      this.timer.responded();
+    }
     this.onHead(status, statusText, headers, resume);
+  }
+
+  sent(): void {
+    this.timer.sent();
   }
 
   data(chunk: Buffer): boolean {

@@ -191,6 +191,7 @@ class StreamExchange extends BaseExchange {
       headers,
       httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
       connection: connectionInfo(this),
+      timings: this.timer.timings(this.reused),
     });
   }
 
@@ -223,7 +224,7 @@ class StreamExchange extends BaseExchange {
     const end = (error?: Error) => {
       if (error) return this.onError(error);
       this.#flush();
-      this.reply({ t: 'end', id: this.req.id, trailers });
+      this.reply({ t: 'end', id: this.req.id, trailers, timings: this.timer.timings(this.reused, true) });
       this.#finish();
     };
     this.#decoder!.end(end);

@@ -27,6 +27,11 @@ export class UndiciHandler implements Dispatcher.DispatchHandler {
     if (this.#sink.start(abort)) connectingNow(this.#sink);
   }
 
+  /** Not in undici's handler types, but called by its Request once the request is written in full. */
+  onRequestSent(): void {
+    this.#sink.sent();
+  }
+
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
     this.#sink.head(status, statusText ?? '', raw.map(latin1), resume);
     return true;

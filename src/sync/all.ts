@@ -57,6 +57,10 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       }
       return resume(lane, () => lane.policy.next(value));
     }
+    if (op.kind === 'observe') {
+      op.publish('sync');
+      return resume(lane, () => lane.policy.next(undefined));
+    }
     if (op.kind === 'sleep') {
       lane.wakeAt = Date.now() + op.ms;
       sleeping.add(lane);

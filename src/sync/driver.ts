@@ -84,6 +84,7 @@ export function exchangeSync(
   } catch (error) {
     // The worker died: nothing more comes for this exchange.
     unlisten(exchange.id);
+    exchange.fail(error as OnepoolError);
     throw error;
   }
   const body = exchange.body;
@@ -112,6 +113,7 @@ const perform = (op: Op): unknown => {
   if (op.kind === 'exchange') return exchangeWithHint(op);
   if (op.kind === 'sleep') return sleepSync(op.ms);
   if (op.kind === 'read') return op.response.bytes();
+  if (op.kind === 'observe') return op.publish('sync');
   return refusePromise(op.name, op.fn(...(op.args as never[])));
 };
 

@@ -1,0 +1,109 @@
+/**
+ * How long each phase of one exchange took, as got reports it (its phase names and meanings), measured
+ * in the pool worker and sent with the reply. The worker notes instants ({@link TimingMarks}) and
+ * turns them into phases once, here; the mock pool does the same with the instants it has.
+ */
+
+/**
+ * The phases of one exchange, in milliseconds (fractional). A phase that did not happen is absent,
+ * not zero: an exchange on a reused connection has no `dns`, `tcp` or `tls`; a plain-http one has
+ * no `tls`; a response head (a stream before its end, an error after the head) has no `download`
+ * or `total` yet.
+ */
+export interface TimingPhases {
+  /** From the start of the exchange in the pool until it had a connection: queueing, and waiting for a free connection. */
+  readonly wait?: number;
+  /** Resolving the host name (0 on a new connection to an IP address or a Unix socket: nothing to look up). */
+  readonly dns?: number;
+  /** The TCP handshake (through a proxy: the whole setup, tunnel and TLS included, which the worker sees only as a whole). */
+  readonly tcp?: number;
+  /** The TLS handshake (https only, and not through a proxy: see `tcp`). */
+  readonly tls?: number;
+  /** Sending the request, from the connection being ready to the last byte of its body handed to the socket. */
+  readonly request?: number;
+  /** From the request sent to the response head received (time to first byte). */
+  readonly firstByte?: number;
+  /** From the response head to the last byte of the body (decoding included). */
+  readonly download?: number;
+  /** From the start of the exchange in the pool to its end (response complete, or failed). */
+  readonly total?: number;
+}
+
+/** The timings of one exchange (one request on the wire: a redirect or a retry is another exchange). */
+export interface Timings {
+  /** When the exchange started in the pool worker, in ms since the epoch. */
+  readonly start: number;
+  /** The phases, in ms. */
+  readonly phases: TimingPhases;
+  /** Whether the exchange ran on a connection an earlier exchange had used (then it has no connect phases). */
+  readonly reused: boolean;
+}
+
+/** The instants of one new connection's setup, in ms on the performance clock of the thread that made it. */
+export interface ConnectMarks {
+  /** the socket was asked for */
+  start: number;
+  /** the host name was resolved (absent: there was nothing to resolve) */
+  lookup?: number;
+  /** TCP connected (or, through a proxy, the tunnel was ready) */
+  connect?: number;
+  /** the TLS handshake completed */
+  secureConnect?: number;
+}
+
+/** The instants of one exchange, in ms on one thread's performance clock (performance.now()). */
+export interface TimingMarks {
+  start: number;
+  /** the exchange had a connection (a new connection: when it was asked for) */
+  socket?: number;
+  /** the connection setup, on the exchange that opened it only */
+  connect?: ConnectMarks;
+  /** the request was handed to the socket in full */
+  upload?: number;
+  /** the final response head arrived */
+  response?: number;
+  /** the exchange ended (response complete, or failed) */
+  end?: number;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * The timings of `marks`, got's way: wait = socket - start, dns = lookup - socket, tcp = connect -
+ * lookup, tls = secureConnect - connect, request = upload - (secureConnect | connect | socket),
+ * firstByte = response - upload, download = end - response, total = end - start. Instants are
+ * taken in that order, each at least the one before (events of two sources, undici's and the
+ * socket's, may be noted out of order by a fraction of a millisecond), so the phases add up to the
+ * total. `origin` is the epoch time of the clock's zero (performance.timeOrigin).
+ */
+export function timingsOf(marks: TimingMarks, origin: number, reused: boolean): Timings {
+  const phases: Record<string, number> = {};
+  let at = marks.start;
+  /** Notes the phase that ends at `instant`, if it happened; returns whether it did. */
+  const phase = (name: keyof TimingPhases, instant: number | undefined): boolean => {
+    if (instant === undefined) return false;
+    const until = Math.max(at, instant);
+    phases[name] = round(until - at);
+    at = until;
+    return true;
+  };
+  const { socket, connect } = marks;
+  if (phase('wait', socket) && connect) {
+    phase('dns', connect.lookup ?? at);
+    phase('tcp', connect.connect);
+    phase('tls', connect.secureConnect);
+  }
+  // A response that came before the body was all sent (an early 413, a redirect) ends the request phase.
+  const upload =
+    marks.upload === undefined ? marks.response : Math.min(marks.upload, marks.response ?? Infinity);
+  if (socket !== undefined && phase('request', upload)) phase('firstByte', marks.response);
+  if (marks.response !== undefined) phase('download', marks.end);
+  if (marks.end !== undefined) phases.total = round(Math.max(at, marks.end) - marks.start);
+  return { start: round(origin + marks.start), phases, reused };
+}
+
+/**
+ * The timings of an exchange whose worker measured none (a worker of an older copy of onepool that
+ * this process shares): start 0, no phases.
+ */
+export const unmeasured = (reused: boolean): Timings => ({ start: 0, phases: {}, reused });
