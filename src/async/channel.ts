@@ -10,6 +10,7 @@ import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import {
   handleFor,
   type Listener,
@@ -42,7 +43,11 @@ function route(handle: WorkerHandle, reply: FromWorker): void {
     return;
   }
   const listener = isFinal(reply) ? settle(handle, reply.id) : handle.asyncListeners.get(reply.id);
-  listener?.message(reply);
+  if (listener) listener.message(reply);
+  else {
+    const back = unreadReturn(reply);
+    if (back) outbox(handle).post(back.message, back.transfer);
+  }
 }
 
 /**
