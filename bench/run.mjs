@@ -429,9 +429,9 @@ if (!opError) {
   const { runSyncStreamRss } = await import('./sync-stream-rss.mjs');
   const rows = await runSyncStreamRss({ quick: QUICK });
   streamRss = [
-    '| case | client | peak RSS growth |',
-    '| --- | --- | --- |',
-    ...rows.map((r) => `| ${r.case} | ${r.client} | ${r['RSS growth MiB']} MiB |`),
+    '| case | client | peak RSS growth | MiB/s |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.case} | ${r.client} | ${r['RSS growth MiB']} MiB | ${r['MiB/s']} |`),
   ].join('\n');
   console.log(streamRss);
 }
@@ -581,7 +581,8 @@ const md = [
         '',
         '## Memory while streaming (bench/sync-stream-rss.mjs)',
         '',
-        'Peak RSS above the level after a first 4 MiB stream, sampled every 16 chunks, each face in a',
+        'Peak RSS above the level after a first stream of 4 MiB (this includes a one-time ~30 MiB: V8',
+        "compiling undici's WebAssembly parser) or 256 MiB, sampled every 16 chunks, each face in a",
         'fresh process (the pool worker thread included), against a server process of its own.',
         '',
         streamRss,

@@ -29,3 +29,9 @@ export async function workerHeapUsed(): Promise<number> {
   const reply = await callAsync({ t: 'heap', id: nextId() });
   return reply.t === 'heap' ? reply.heapUsed : Number.NaN;
 }
+
+/** How many lent stream-chunk buffers the pool worker has made so far (they are reused), for the memory tests. */
+export async function workerLentBuffersMade(): Promise<number> {
+  const reply = await callAsync({ t: 'heap', id: nextId() });
+  return reply.t === 'heap' ? reply.lentMade : Number.NaN;
+}

@@ -61,7 +61,15 @@ const PUBLIC = [
   'saveCookieJar',
 ];
 
-const INTERNAL = ['crashWorker', 'fromWire', 'toWire', 'workerHeapUsed', 'workerHeartbeat', 'workerRunning'];
+const INTERNAL = [
+  'crashWorker',
+  'fromWire',
+  'toWire',
+  'workerHeapUsed',
+  'workerHeartbeat',
+  'workerLentBuffersMade',
+  'workerRunning',
+];
 
 const sorted = (names: Iterable<string>) => [...names].sort();
 

@@ -21,6 +21,7 @@ import {
   type StreamingResponse,
   type SyncStreamingResponse,
 } from 'onepool';
+import { workerLentBuffersMade } from 'onepool/internal';
 import { startServer, type TestServer } from './helpers/servers.js';
 
 const MiB = 1024 * 1024;
@@ -159,6 +160,74 @@ describe('large downloads with bounded memory', () => {
       // isolate, then incremental marking) collects them: measured 0-66 MiB here. Buffering would
       // grow by 1 GiB; the bound says the growth does not follow the body's size.
       assert.ok(result.growthMiB < 128, `RSS grew by ${result.growthMiB.toFixed(1)} MiB`);
+    });
+  }
+});
+
+describe('chunks kept by the reader', () => {
+  for (const face of faces) {
+    test(`${face}: every chunk kept to the end still holds its own bytes (the worker reuses its buffers)`, async () => {
+      // The worker writes each chunk into one of a few buffers it reuses; what the reader gets must be
+      // its own copy, never a view that a later chunk overwrites or that is given back (detached).
+      const n = 32 * MiB;
+      const url = server.url(`/stream-bytes/${n}`);
+      const kept: Uint8Array[] = [];
+      if (face === 'async') for await (const chunk of await http.stream('GET', url)) kept.push(chunk);
+      else for (const chunk of httpSync.stream('GET', url)) kept.push(chunk);
+      const hash = createHash('sha256');
+      for (const chunk of kept) hash.update(chunk);
+      assert.equal(
+        kept.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+        n,
+      );
+      assert.equal(hash.digest('hex'), patternSha(n));
+      assert.equal(
+        new Set(kept.map((chunk) => chunk.buffer)).size,
+        kept.length,
+        'no two chunks share a buffer',
+      );
+      assert.ok(kept.length > 32, `a 32 MiB body in ${kept.length} chunks`);
+    });
+
+    test(`${face}: a 256 MiB stream cycles through a few worker buffers instead of one per chunk`, async () => {
+      // Each chunk crosses in a buffer the worker lends and the caller gives back with its credit;
+      // the window (2 MiB not yet credited) bounds how many are out at once, whatever the body's size.
+      const n = 256 * MiB;
+      const url = server.url(`/stream-bytes/${n}`);
+      const before = await workerLentBuffersMade();
+      let chunks = 0;
+      let bytes = 0;
+      const count = (chunk: Uint8Array) => {
+        chunks++;
+        bytes += chunk.byteLength;
+      };
+      if (face === 'async') for await (const chunk of await http.stream('GET', url)) count(chunk);
+      else for (const chunk of httpSync.stream('GET', url)) count(chunk);
+      const made = (await workerLentBuffersMade()) - before;
+      assert.equal(bytes, n);
+      assert.ok(chunks > 256, `${chunks} chunks`);
+      assert.ok(made < 40, `the worker made ${made} buffers for ${chunks} chunks`);
+    });
+
+    test(`${face}: short streams and streams broken after one chunk give their buffers back too`, async () => {
+      // A body shorter than a credit step, and the chunks still on their way when the reader broke
+      // off, are handed back at the end: 250 streams still share a few buffers.
+      const before = await workerLentBuffersMade();
+      const short = server.url(`/stream-bytes/${100_000}`);
+      const long = server.url(`/stream-bytes/${8 * MiB}`);
+      let bytes = 0;
+      for (let i = 0; i < 200; i++) {
+        if (face === 'async')
+          for await (const chunk of await http.stream('GET', short)) bytes += chunk.byteLength;
+        else for (const chunk of httpSync.stream('GET', short)) bytes += chunk.byteLength;
+      }
+      for (let i = 0; i < 50; i++) {
+        if (face === 'async') for await (const _ of await http.stream('GET', long)) break;
+        else for (const _ of httpSync.stream('GET', long)) break;
+      }
+      const made = (await workerLentBuffersMade()) - before;
+      assert.equal(bytes, 200 * 100_000);
+      assert.ok(made < 40, `the worker made ${made} buffers for 250 streams`);
     });
   }
 });

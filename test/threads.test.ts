@@ -6,8 +6,10 @@
  * Servers run in child processes (the sync face blocks its thread).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { configurePool, http, httpSync, poolOptions } from 'onepool';
+import { workerLentBuffersMade } from 'onepool/internal';
 import { runScript, seenIn } from './helpers/scripts.ts';
 import { startServer, type TestServer } from './helpers/servers.ts';
 import { startThread, type TaskResult } from './helpers/threads.ts';
@@ -164,4 +166,30 @@ test('a worker thread whose main thread has onepool loaded asks it to start the 
   assert.equal(seen.nextAsync, 200);
   // the same pool worker served the worker thread and, after it exited, the main thread
   assert.equal(seen.pool, seen.first.workerThreadId);
+});
+
+/** The generated body of /stream-bytes/N: byte i is (i * 31 + 7) & 0xff. */
+function patternSha(n: number): string {
+  const block = Buffer.alloc(65_536);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 31 + 7) & 0xff;
+  const hash = createHash('sha256');
+  for (let left = n; left > 0; left -= block.length)
+    hash.update(left >= block.length ? block : block.subarray(0, left));
+  return hash.digest('hex');
+}
+
+test('a worker thread streams over its BroadcastChannel on both faces: every byte arrives, and the lent buffers are reused', async () => {
+  // The main thread starts the pool (so it holds the MessagePorts); the worker thread's chunks are
+  // cloned over its BroadcastChannel, each lent buffer free again at once: a 64 MiB body on each
+  // face still makes only a few of them.
+  assert.equal(httpSync.get(h1.url('/echo')).status, 200);
+  const n = 64 * 1024 * 1024;
+  const made = await workerLentBuffersMade();
+  const thread = startThread();
+  const result = await thread.run({ url: h1.url('/echo'), streamUrl: h1.url(`/stream-bytes/${n}`) });
+  await thread.exit();
+  const expected = { bytes: n, sha256: patternSha(n) };
+  assert.deepEqual(result.streamed, { sync: expected, async: expected });
+  const more = (await workerLentBuffersMade()) - made;
+  assert.ok(more < 40, `the worker made ${more} buffers for 128 MiB streamed over a BroadcastChannel`);
 });

@@ -11,6 +11,7 @@ import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import { POOL_FIELD } from '../core/packed-request.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import {
   handleFor,
   type Listener,
@@ -43,7 +44,11 @@ function route(handle: WorkerHandle, reply: FromWorker): void {
     return;
   }
   const listener = isFinal(reply) ? settle(handle, reply.id) : handle.asyncListeners.get(reply.id);
-  listener?.message(reply);
+  if (listener) listener.message(reply);
+  else {
+    const back = unreadReturn(reply);
+    if (back) outbox(handle).post(back.message, back.transfer);
+  }
 }
 
 /**

@@ -17,7 +17,10 @@ import { settingsToSend } from '../pools.js';
 import { closeAsync, notifyAsync, openAsync } from './channel.js';
 import { StreamingResponse, type Wake } from './streaming.js';
 
-const ASYNC: ExchangeChannel = { mode: 'async', notify: (message) => notifyAsync(message) };
+const ASYNC: ExchangeChannel = {
+  mode: 'async',
+  notify: (message, transfer) => notifyAsync(message, transfer),
+};
 const MOCK = mockChannel('async');
 
 /**

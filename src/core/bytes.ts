@@ -20,7 +20,11 @@ export function exactBytes(bytes: Uint8Array): Uint8Array {
  * structured clone would then copy (and the receiver keep).
  */
 export function joinExact(chunks: readonly Uint8Array[], size: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(size);
+  return copyInto(chunks, Buffer.allocUnsafeSlow(size));
+}
+
+/** Writes `chunks` one after the other into `out` from its start (it must hold them); returns `out`. */
+export function copyInto<T extends Uint8Array>(chunks: readonly Uint8Array[], out: T): T {
   let at = 0;
   for (const chunk of chunks) {
     out.set(chunk, at);

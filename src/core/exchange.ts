@@ -28,8 +28,8 @@ import { exchangeMessage, exchangeResult, failure } from './wire.js';
 /** What an exchange needs of the channel it runs on. */
 export interface ExchangeChannel {
   readonly mode: 'sync' | 'async';
-  /** Posts a message that expects no reply (credit, cancel, the next upload chunk). */
-  notify(message: ToWorker): void;
+  /** Posts a message that expects no reply (credit, cancel, the next upload chunk), moving `transfer`. */
+  notify(message: ToWorker, transfer?: ArrayBuffer[]): void;
 }
 
 export class Exchange {
@@ -60,15 +60,15 @@ export class Exchange {
     // A streamed body stops when it is cancelled (read no further, or dropped by the policy) or
     // aborted (timeout.total, the signal): that is its end, or its failure, for observers.
     const post = observed
-      ? (message: ToWorker) => {
+      ? (message: ToWorker, transfer?: ArrayBuffer[]) => {
           if (message.t === 'cancel') {
             const error = this.body?.error;
             if (message.abort && error) observed.failed(error);
             else observed.cancelled();
           }
-          channel.notify(message);
+          channel.notify(message, transfer);
         }
-      : (message: ToWorker) => channel.notify(message);
+      : (message: ToWorker, transfer?: ArrayBuffer[]) => channel.notify(message, transfer);
     this.#interim = interimHandler(request, id, post, channel.mode);
     if (streamed || request.onDownloadProgress) this.body = new StreamState(id, request, post, this.#interim);
   }

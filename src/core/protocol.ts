@@ -17,9 +17,11 @@
  * reply whose id the caller no longer waits for (a call that timed out) is dropped.
  *
  * A streamed exchange (`req.stream`) answers `head`, then `chunk`s (ArrayBuffers transferred), then
- * `end` (with trailers) or `error`. The worker keeps at most STREAM_WINDOW bytes sent but not yet
- * acknowledged by `credit`; past that it pauses undici, so a slow reader slows the server through
- * TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
+ * `end` (with trailers) or `error`. A `lent` chunk's ArrayBuffer is one of the worker's few reused
+ * buffers: the caller copies the bytes out and hands the buffer back with a later `credit`, so a
+ * long stream reuses a handful of buffers instead of leaving one dead buffer per chunk behind. The
+ * worker keeps at most STREAM_WINDOW bytes sent but not yet acknowledged by `credit`; past that it
+ * pauses undici, so a slow reader slows the server through TCP or h2 flow control. A streamed upload (`req.upload.kind === 'pull'`) is pulled chunk by chunk:
  * the worker sends `pull`, the caller answers `upload` (chunk, or null at the end).
  */
 
@@ -36,7 +38,8 @@ import type { WireError } from './wire-error.js';
  * 3: TransportConfig.socketPath (a worker that ignored it would connect over TCP instead) and
  * WireRequest.dropRedirectBody.
  * 4: one pool worker per process, reached over BroadcastChannels (the lobby, `settings` with
- * per-option stamps, process-unique ids).
+ * per-option stamps, process-unique ids), lent stream chunks (`chunk.lent`, `credit.returned`) and
+ * the timings of `end`.
  * 5: ExchangeMessage carries the request packed in an array (packed-request.ts).
  */
 export const PROTOCOL_VERSION = 5;
@@ -219,8 +222,8 @@ export type ToWorker =
   | { t: 'settings'; pool: number; settings: WirePoolSettings }
   /** closes a private pool: idle connections now, busy ones when their exchanges end; answered with 'ok' */
   | { t: 'close-pool'; id: number; pool: number }
-  /** the caller has consumed `bytes` more of a streamed body */
-  | { t: 'credit'; id: number; bytes: number }
+  /** the caller has consumed `bytes` more of a streamed body; `returned`: lent chunk buffers, given back */
+  | { t: 'credit'; id: number; bytes: number; returned?: ArrayBuffer[] }
   /** the next chunk of a pulled upload; null ends it; `error` aborts it */
   | { t: 'upload'; id: number; chunk: Uint8Array | null; error?: string }
   | { t: 'crash'; how: CrashMode; afterMs: number }
@@ -235,9 +238,11 @@ export type FromWorker =
   | WireFailure
   | { t: 'stats'; id: number; stats: PoolStats }
   | { t: 'ok'; id: number }
-  | { t: 'heap'; id: number; heapUsed: number }
+  /** `lentMade`: how many lent stream buffers the worker has made (lent-buffers.ts), for the memory tests */
+  | { t: 'heap'; id: number; heapUsed: number; lentMade: number }
   | WireHead
-  | { t: 'chunk'; id: number; chunk: Uint8Array }
+  /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
+  | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
   | { t: 'end'; id: number; trailers: string[]; timings?: Timings }
   /** the worker wants the next chunk of a pulled upload */

@@ -19,7 +19,7 @@ import { failure } from './wire.js';
 /** Consumed bytes are credited back to the worker in steps of this size (fewer messages). */
 const CREDIT_STEP = STREAM_WINDOW / 4;
 
-type Post = (message: ToWorker) => void;
+type Post = (message: ToWorker, transfer?: ArrayBuffer[]) => void;
 
 export class StreamState {
   readonly id: number;
@@ -38,6 +38,8 @@ export class StreamState {
   readonly #post: Post;
   readonly #interim: ((reply: FromWorker) => void) | undefined;
   #uncredited = 0;
+  /** lent chunk buffers already copied out, to give back with the next credit */
+  #returned: ArrayBuffer[] = [];
   #meter: ProgressMeter | undefined;
 
   constructor(
@@ -67,7 +69,21 @@ export class StreamState {
       }
       case 'chunk':
         // A chunk already on its way when the caller cancelled: nobody will read it.
-        if (!this.cancelled) this.chunks.push(reply.chunk);
+        if (this.cancelled) {
+          if (reply.lent) {
+            this.#returned.push(reply.chunk.buffer as ArrayBuffer);
+            this.#giveBack();
+          }
+          return false;
+        }
+        if (reply.lent) {
+          // A copy of our own, which V8 counts against this thread's heap, so this thread's collector
+          // frees it soon after the reader drops it; the worker's buffer goes back to be written again.
+          // Moved buffers are not counted: kept, a reader that never yields (the sync face) would let
+          // them pile up by the hundred MiB before anything collected them.
+          this.chunks.push(reply.chunk.slice());
+          this.#returned.push(reply.chunk.buffer as ArrayBuffer);
+        } else this.chunks.push(reply.chunk);
         return false;
       case 'end':
         this.ended = true;
@@ -99,18 +115,36 @@ export class StreamState {
     if (chunk) {
       this.#uncredited += chunk.byteLength;
       if (this.#uncredited >= CREDIT_STEP) {
-        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited });
+        const returned = this.#returned;
+        this.#returned = [];
+        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited, returned }, returned);
         this.#uncredited = 0;
       }
       this.#meter?.add(chunk.byteLength);
       return chunk;
     }
-    if (this.error) throw this.error;
+    if (this.error) {
+      this.#giveBack();
+      throw this.error;
+    }
     if (this.ended && !this.finished) {
       this.finished = true;
+      this.#giveBack();
       this.#meter?.done();
     }
     return null;
+  }
+
+  /**
+   * Hands the lent buffers not yet given back to the worker, with no credit (the worker takes them
+   * back even after the exchange has ended): a body shorter than a credit step would otherwise keep
+   * its buffers, and the worker would make new ones for the next stream.
+   */
+  #giveBack(): void {
+    if (this.#returned.length === 0) return;
+    const returned = this.#returned;
+    this.#returned = [];
+    this.#post({ t: 'credit', id: this.id, bytes: 0, returned }, returned);
   }
 
   /**
@@ -122,6 +156,7 @@ export class StreamState {
     if (this.cancelled || this.finished) return false;
     this.cancelled = true;
     this.chunks.length = 0;
+    this.#giveBack();
     if (this.ended || this.error) return false;
     this.#post({ t: 'cancel', id: this.id });
     return true;
@@ -136,8 +171,20 @@ export class StreamState {
     this.error = error;
     this.chunks.length = 0;
     this.#post({ t: 'cancel', id: this.id, abort: true });
+    this.#giveBack();
     return true;
   }
+}
+
+/**
+ * What hands a lent chunk's buffer back to the worker when nobody will read the chunk (a reply the
+ * channel drops: its exchange was cancelled or abandoned); undefined for any other reply. Without
+ * it, every stream broken early would strand the buffers on their way, and the worker make more.
+ */
+export function unreadReturn(reply: FromWorker): { message: ToWorker; transfer: ArrayBuffer[] } | undefined {
+  if (reply.t !== 'chunk' || !reply.lent) return undefined;
+  const returned = [reply.chunk.buffer as ArrayBuffer];
+  return { message: { t: 'credit', id: reply.id, bytes: 0, returned }, transfer: returned };
 }
 
 const NO_BODY = new Uint8Array(0);

@@ -21,6 +21,7 @@ import {
   type ToWorker,
   type WorkerData,
 } from '../core/protocol.js';
+import { takeBack } from './lent-buffers.js';
 import { callerChannel, LOBBY, threadKey } from './lobby.js';
 
 /** One of a caller's two channels: a MessagePort (the spawner's) or a BroadcastChannel (any other thread). */
@@ -43,8 +44,25 @@ function broadcastChannel(name: string, onMessage: (message: ToWorker) => void):
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event) => onMessage((event as MessageEvent).data as ToWorker);
   // A BroadcastChannel cannot transfer: the transfer list is dropped and the bodies are copied.
-  return { post: (message) => channel.postMessage(message), close: () => channel.close() };
+  return { post: (message) => channel.postMessage(copied(message)), close: () => channel.close() };
 }
+
+/**
+ * A reply as it goes over a BroadcastChannel: the caller receives a clone of every lent chunk, a
+ * buffer its own heap counts, so there is nothing to give back; the lent buffer is free again as soon
+ * as it has been cloned (postMessage clones at once).
+ */
+function copied(message: FromWorker): FromWorker {
+  if (message.t === 'batch') {
+    if (!message.messages.some(isLent)) return message;
+    return { ...message, messages: message.messages.map(copied) };
+  }
+  if (message.t !== 'chunk' || !message.lent) return message;
+  queueMicrotask(() => takeBack([message.chunk.buffer as ArrayBuffer]));
+  return { t: 'chunk', id: message.id, chunk: message.chunk };
+}
+
+const isLent = (message: FromWorker): boolean => message.t === 'chunk' && message.lent === true;
 
 /** One caller thread as the pool sees it. */
 export interface Caller {

@@ -9,7 +9,7 @@
 export interface LiveExchange {
   /** The caller has gone: no more replies (`abort`: it gave up waiting; never drain the rest). */
   cancel(abort: boolean): void;
-  /** The caller consumed `bytes` more of a streamed body. */
+  /** The caller consumed `bytes` more of a streamed body (lent buffers it returned: worker.ts). */
   credit(bytes: number): void;
   /** The next chunk of a pulled upload; null ends it, `error` fails it. */
   feed(chunk: Uint8Array | null, error: string | undefined): void;

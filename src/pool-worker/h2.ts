@@ -399,15 +399,27 @@ async function writeAll(stream: ClientHttp2Stream, source: AsyncIterable<Uint8Ar
   try {
     for await (const chunk of source) {
       if (stream.destroyed) return;
-      if (!stream.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          stream.once('drain', resolve);
-          stream.once('close', resolve);
-        });
-      }
+      if (!stream.write(chunk)) await drainedOrClosed(stream);
     }
     if (!stream.destroyed) stream.end();
   } catch (error) {
     stream.destroy(error as Error);
   }
+}
+
+/**
+ * Resolves on the stream's next 'drain' or its 'close', whichever comes first, and removes both
+ * listeners then: a long upload waits here once per backpressured write, and listeners left behind
+ * would pile up on the stream (MaxListenersExceededWarning after ten) until it closes.
+ */
+function drainedOrClosed(stream: ClientHttp2Stream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      stream.off('drain', settle);
+      stream.off('close', settle);
+      resolve();
+    };
+    stream.on('drain', settle);
+    stream.on('close', settle);
+  });
 }

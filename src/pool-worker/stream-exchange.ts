@@ -12,7 +12,7 @@
  * A cancelled HTTP/1.1 response is drained when little of it is left (the connection is kept);
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
  */
-import { joinExact } from '../core/bytes.js';
+import { copyInto, joinExact } from '../core/bytes.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
@@ -20,6 +20,8 @@ import { connectionInfo } from './accounting.js';
 import { type BodyDecoder, bodyDecoder, droppingDecoder } from './decode.js';
 import { mapError } from './error-map.js';
 import { BaseExchange, type Reply, startOnPool } from './exchange-base.js';
+import { LENT_BYTES, lendBuffer } from './lent-buffers.js';
+import { noteStreamed } from './young-collector.js';
 
 /** Chunks are coalesced up to this size before crossing (fewer messages, one copy each). */
 const BATCH_BYTES = 256 * 1024;
@@ -50,6 +52,9 @@ class StreamExchange extends BaseExchange {
 
   /** The caller consumed `bytes`: reopen the window, and resume the driver when it has room. */
   override credit(bytes: number): void {
+    // A cancelled stream still gets credits that only hand lent buffers back (worker.ts took them):
+    // they must not touch a drain's stall timer.
+    if (this.#silent) return;
     this.#unacked -= bytes;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
@@ -146,14 +151,23 @@ class StreamExchange extends BaseExchange {
     }
   };
 
-  /** One copy into an ArrayBuffer of our own, which is then moved (not cloned) to the caller. */
+  /**
+   * One copy into a buffer of our own, which is then moved (not cloned) to the caller: a lent one
+   * (lent-buffers.ts) that comes back with a credit, unless the batch is too big for it (a large
+   * decoded piece).
+   */
   #flush(): void {
     if (this.#silent || this.#pendingBytes === 0) return;
-    const out = joinExact(this.#pending, this.#pendingBytes);
+    const size = this.#pendingBytes;
+    const lent = size <= LENT_BYTES;
+    const pending = this.#pending;
+    const out = lent ? copyInto(pending, new Uint8Array(lendBuffer(), 0, size)) : joinExact(pending, size);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#unacked += out.byteLength;
-    this.reply({ t: 'chunk', id: this.req.id, chunk: out }, [out.buffer as ArrayBuffer]);
+    this.#unacked += size;
+    noteStreamed(size);
+    const chunk = { t: 'chunk', id: this.req.id, chunk: out } as const;
+    this.reply(lent ? { ...chunk, lent: true } : chunk, [out.buffer as ArrayBuffer]);
     this.#armIdle();
   }
 

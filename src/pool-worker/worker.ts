@@ -28,6 +28,7 @@ import { toWire } from '../core/wire-error.js';
 import { adoptOwner, allCallers, type Caller, openLobby, retired, wake } from './callers.js';
 import { startExchange } from './exchange.js';
 import { liveExchange } from './exchanges.js';
+import { lentBuffersMade, takeBack } from './lent-buffers.js';
 import { closePool, poolStats } from './registry.js';
 import { applySettings, forgetSettings } from './settings.js';
 import { startStream } from './stream-exchange.js';
@@ -121,6 +122,8 @@ function handle(
       return;
     }
     case 'credit':
+      // Buffers come back even when their exchange has just ended: the next stream reuses them.
+      takeBack(message.returned);
       liveExchange(message.id)?.credit(message.bytes);
       return;
     case 'upload':
@@ -137,7 +140,7 @@ function handle(
       reply({ t: 'ok', id: message.id });
       return;
     case 'heap':
-      reply({ t: 'heap', id: message.id, heapUsed: heapAfterGC() });
+      reply({ t: 'heap', id: message.id, heapUsed: heapAfterGC(), lentMade: lentBuffersMade() });
       return;
     case 'crash':
       // A timer, so a test can kill the worker while its own thread is blocked in a sync call.

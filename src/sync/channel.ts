@@ -15,6 +15,7 @@ import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
 import { POOL_FIELD } from '../core/packed-request.js';
 import { Control, type FromWorker, HEARTBEAT_MS, isFinal, type ToWorker } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import {
   declareDead,
   handleFor,
@@ -56,8 +57,8 @@ export function postSync(
 }
 
 /** Posts a message that expects no reply to the pool its exchange runs on (a dead one has nothing to hear). */
-export function notifySync(message: ToWorker): void {
-  handleFor('id' in message ? message.id : 0, 'sync')?.syncPort.postMessage(message);
+export function notifySync(message: ToWorker, transfer: Transferable[] = []): void {
+  handleFor('id' in message ? message.id : 0, 'sync')?.syncPort.postMessage(message, transfer);
 }
 
 /** Stops routing replies for `id`; later ones are dropped. */
@@ -114,7 +115,15 @@ export function pumpSync(
 function drainSync(handle: WorkerHandle): void {
   for (let reply = handle.syncPort.receive() as FromWorker | undefined; reply; ) {
     if (reply.t === 'retired') retire(handle);
-    else handle.syncListeners.get(reply.id)?.(reply);
+    else {
+      const listener = handle.syncListeners.get(reply.id);
+      if (listener) listener(reply);
+      else {
+        // A lent chunk nobody will read still goes back to the worker.
+        const back = unreadReturn(reply);
+        if (back) handle.syncPort.postMessage(back.message, back.transfer);
+      }
+    }
     reply = handle.syncPort.receive() as FromWorker | undefined;
   }
 }

@@ -20,7 +20,10 @@ import { notifySync, postSync, pumpSync, unlisten } from './channel.js';
 import { withSameThreadHint } from './same-thread-server.js';
 import { SyncStreamingResponse } from './streaming.js';
 
-export const SYNC: ExchangeChannel = { mode: 'sync', notify: (message) => notifySync(message) };
+export const SYNC: ExchangeChannel = {
+  mode: 'sync',
+  notify: (message, transfer) => notifySync(message, transfer),
+};
 export const MOCK_SYNC = mockChannel('sync');
 
 /**

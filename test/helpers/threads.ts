@@ -7,6 +7,7 @@ export interface TaskResult {
   statuses: Array<number | { code?: string; name?: string; message?: string }>;
   hung?: number | { code?: string; name?: string; message?: string };
   workerThreadId: number | null;
+  streamed?: Record<'sync' | 'async', { bytes: number; sha256: string }>;
 }
 
 export interface TaskInput {
@@ -18,6 +19,7 @@ export interface TaskInput {
   hangFace?: 'sync' | 'async';
   cancel?: unknown;
   configure?: Record<string, number>;
+  streamUrl?: string;
 }
 
 export interface TestThread {
