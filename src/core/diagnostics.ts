@@ -16,7 +16,7 @@ import { Headers } from './headers.js';
 import type { PreparedRequest } from './options.js';
 import type { FromWorker, WireConnection, WireHead, WireResponse } from './protocol.js';
 import type { ConnectionInfo } from './response.js';
-import { type Timings, unmeasured } from './timings.js';
+import { type Timings, timingsFromWire, type WireTimings } from './timings.js';
 
 /** A request as observers see it: no body, no credential. */
 export interface DiagnosticsRequest {
@@ -213,16 +213,16 @@ export class ObservedExchange {
         headers.publish({
           ...this.#base(),
           response: this.#response()!,
-          timings: reply.timings ?? unmeasured(reply.connection.reused),
+          timings: timingsFromWire(reply.timings, reply.connection.reused),
         } satisfies RequestHeadersMessage);
       if (reply.t === 'response') this.#ended(reply.timings);
     } else if (reply.t === 'end') this.#ended(reply.timings ?? this.#wireHead?.timings);
     else if (reply.t === 'error' && failure) this.failed(failure, reply.timings);
   }
 
-  #ended(timings: Timings | undefined): void {
+  #ended(timings: WireTimings | undefined): void {
     this.#over = true;
-    const measured = timings ?? unmeasured(this.#wireHead!.connection.reused);
+    const measured = timingsFromWire(timings, this.#wireHead!.connection.reused);
     if (end.hasSubscribers)
       end.publish({
         ...this.#base(),
@@ -241,7 +241,7 @@ export class ObservedExchange {
   }
 
   /** The exchange failed (in the worker, or in the caller: timeout.total, abort, the worker gone). */
-  failed(failure: OnepoolError, timings?: Timings): void {
+  failed(failure: OnepoolError, wireTimings?: WireTimings): void {
     if (this.#over) return;
     this.#over = true;
     if (error.hasSubscribers)
@@ -249,7 +249,7 @@ export class ObservedExchange {
         ...this.#base(),
         error: failure,
         response: this.#response(),
-        timings,
+        timings: wireTimings && timingsFromWire(wireTimings, this.#wireHead?.connection.reused ?? false),
       } satisfies RequestErrorMessage);
     if (debugLogging()) this.#debug(failure.code, this.#wireHead?.connection);
   }

@@ -29,7 +29,7 @@ import type { PackedRequest } from './packed-request.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
-import type { Timings } from './timings.js';
+import type { WireTimings } from './timings.js';
 import type { TransportConfig } from './transport-key.js';
 import type { WireError } from './wire-error.js';
 
@@ -150,7 +150,7 @@ export interface WireFailure {
   /** at least one byte of the response (its status line) had arrived */
   responseStarted?: boolean;
   /** how long its phases took until it failed (optional on the wire: see WireResponse.timings) */
-  timings?: Timings;
+  timings?: WireTimings;
 }
 /** A request body that does not cross the boundary in one piece. */
 export type WireUpload =
@@ -192,7 +192,7 @@ export interface WireResponse {
    * Optional, so that the wire stays compatible without a PROTOCOL_VERSION bump: a worker of a copy
    * of onepool that predates it sends none.
    */
-  timings?: Timings;
+  timings?: WireTimings;
 }
 
 /** The head of a streamed response; its body follows as `chunk`s. */
@@ -244,7 +244,7 @@ export type FromWorker =
   /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
   | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */
-  | { t: 'end'; id: number; trailers: string[]; timings?: Timings }
+  | { t: 'end'; id: number; trailers: string[]; timings?: WireTimings }
   /** the worker wants the next chunk of a pulled upload */
   | { t: 'pull'; id: number }
   /** request body bytes handed to the connection so far (throttled); total when known */

@@ -6,7 +6,7 @@ import { charsetOf, decodeText, decodeUTF8 } from './charset.js';
 import { HTTPStatusError, JSONDecodeError } from './errors.js';
 import { Headers } from './headers.js';
 import type { WireConnection, WireResponse } from './protocol.js';
-import { type Timings, unmeasured } from './timings.js';
+import { type Timings, timingsFromWire } from './timings.js';
 
 // Above this many characters a position V8 does not report is not searched for (each probe parses a prefix).
 const SEARCH_LIMIT = 1024 * 1024;
@@ -107,7 +107,7 @@ export class Response {
     this.url = url;
     this.httpVersion = wire.httpVersion;
     this.connection = Object.freeze({ ...(wire.connection as WireConnection) });
-    this.timings = wire.timings ?? unmeasured(this.connection.reused);
+    this.timings = timingsFromWire(wire.timings, this.connection.reused);
     this.#body = wire.body;
     this.history = Object.freeze([...history]);
     this.retries = retries;

@@ -12,7 +12,7 @@ import type { ExchangeResult } from './policy.js';
 import { ProgressMeter } from './progress.js';
 import { type FromWorker, STREAM_WINDOW, type ToWorker, type WireHead } from './protocol.js';
 import { type ConnectionInfo, Response } from './response.js';
-import { type Timings, unmeasured } from './timings.js';
+import { type Timings, timingsFromWire, type WireTimings } from './timings.js';
 import { UploadFeeder } from './upload.js';
 import { failure } from './wire.js';
 
@@ -34,7 +34,7 @@ export class StreamState {
   error: OnepoolError | undefined;
   trailers: string[] | undefined;
   /** the latest timings the worker sent: the head's, then the end's (or the error's) */
-  timings: Timings | undefined;
+  timings: WireTimings | undefined;
   readonly #post: Post;
   readonly #interim: ((reply: FromWorker) => void) | undefined;
   #uncredited = 0;
@@ -238,7 +238,7 @@ export abstract class StreamHead {
    * complete once the worker has delivered its end.
    */
   get timings(): Timings {
-    return this.state.timings ?? unmeasured(this.connection.reused);
+    return timingsFromWire(this.state.timings, this.connection.reused);
   }
 
   /** The redirect responses that led here, oldest first; their bodies were not read (they are empty). */

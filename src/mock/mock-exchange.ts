@@ -11,7 +11,7 @@ import type { Exchange, ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
 import type { ExchangeResult } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
-import { type TimingMarks, timingsOf } from '../core/timings.js';
+import { packMarks, type TimingMarks } from '../core/timings.js';
 import { UploadFeeder } from '../core/upload.js';
 import type { MockPool, Resolution } from './mock-pool.js';
 import { type MockAnswer, repliesFor } from './mock-reply.js';
@@ -117,7 +117,7 @@ function deliver(
   if (exchange.request.onUploadProgress && body)
     replies.push({ t: 'progress', id: exchange.id, transferred: body.byteLength, total: body.byteLength });
   if (resolution.kind === 'error') {
-    const timings = timingsOf({ ...marks, end: marks.response }, performance.timeOrigin, false);
+    const timings = packMarks({ ...marks, end: marks.response }, performance.timeOrigin, false);
     replies.push({ t: 'error', id: exchange.id, error: resolution.error, timings });
   } else
     replies.push(...repliesFor(exchange.id, answer!, exchange.request, exchange.body !== undefined, marks));

@@ -15,7 +15,7 @@ import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
 import type { FromWorker, WireConnection } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
-import { type TimingMarks, timingsOf } from '../core/timings.js';
+import { packMarks, type TimingMarks } from '../core/timings.js';
 import type { WireError } from '../core/wire-error.js';
 import { toWire } from '../core/wire-error.js';
 
@@ -174,10 +174,10 @@ export function repliesFor(
     headers: answer.headers,
     httpVersion: answer.httpVersion,
     connection: answer.connection,
-    timings: timingsOf(marks, performance.timeOrigin, reused),
+    timings: packMarks(marks, performance.timeOrigin, reused),
   };
   // The whole body is in hand: it is "downloaded" the moment the head is.
-  const timings = timingsOf({ ...marks, end: marks.response }, performance.timeOrigin, reused);
+  const timings = packMarks({ ...marks, end: marks.response }, performance.timeOrigin, reused);
   let body: Uint8Array;
   try {
     // As on the wire: a HEAD response, a 204 and a 304 have no body, whatever the mock wrote.

@@ -1,10 +1,10 @@
 /**
  * The instants of one exchange in the worker, noted as its driver reports them (see sink.ts and
- * accounting.ts), and the got-style timings made of them for each reply that carries them: the head
+ * accounting.ts), and their wire form (the caller makes got-style phases of it) for each reply that carries them: the head
  * (no download, no total yet), the end, or the error.
  */
 import { performance } from 'node:perf_hooks';
-import { type ConnectMarks, type TimingMarks, type Timings, timingsOf } from '../core/timings.js';
+import { type ConnectMarks, packMarks, type TimingMarks, type WireTimings } from '../core/timings.js';
 
 export class ExchangeTimer {
   readonly #marks: TimingMarks = { start: performance.now() };
@@ -29,8 +29,8 @@ export class ExchangeTimer {
   }
 
   /** The timings so far (a head's), or with `end` the final ones. */
-  timings(reused: boolean, end = false): Timings {
+  timings(reused: boolean, end = false): WireTimings {
     if (end) this.#marks.end ??= performance.now();
-    return timingsOf(this.#marks, performance.timeOrigin, reused);
+    return packMarks(this.#marks, performance.timeOrigin, reused);
   }
 }
