@@ -85,8 +85,8 @@ export function configurePool(options: PoolOptions): void {
   // The pool may serve other threads already: tell it now (never starting one, never waiting).
   const handle = probeWorker();
   if (!handle) return;
-  handle.sent.async.set(0, config.version);
-  notifyAsync({ t: 'settings', pool: 0, settings: wireSettings(config) });
+  const settings = settingsToSend(handle, 'async', 0);
+  if (settings) notifyAsync({ t: 'settings', pool: 0, settings });
 }
 
 /** The pool's policy as this thread set it or inherited it (the defaults merged with its configurePool calls). */

@@ -11,14 +11,13 @@ import { InvalidArgumentError, type OnepoolError } from '../core/errors.js';
 import { Outbox } from '../core/outbox.js';
 import { POOL_FIELD } from '../core/packed-request.js';
 import { type FromWorker, isFinal, type ToWorker } from '../core/protocol.js';
-import { unreadReturn } from '../core/streaming.js';
 import {
   handleFor,
   type Listener,
   onDrainAsync,
-  retire,
   startWatchdog,
   stopWatchdog,
+  unrouted,
   type WorkerHandle,
   workerHandle,
 } from '../pool-worker/handle.js';
@@ -39,16 +38,9 @@ function route(handle: WorkerHandle, reply: FromWorker): void {
     for (const one of reply.messages) route(handle, one);
     return;
   }
-  if (reply.t === 'retired') {
-    retire(handle);
-    return;
-  }
   const listener = isFinal(reply) ? settle(handle, reply.id) : handle.asyncListeners.get(reply.id);
   if (listener) listener.message(reply);
-  else {
-    const back = unreadReturn(reply);
-    if (back) outbox(handle).post(back.message, back.transfer);
-  }
+  else unrouted(handle, reply, (message, transfer) => outbox(handle).post(message, transfer));
 }
 
 /**

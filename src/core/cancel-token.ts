@@ -31,6 +31,8 @@ export interface PostedCancelToken {
 export class CancelToken {
   /** The shared state (what postMessage carries). */
   readonly buffer: SharedArrayBuffer;
+  /** a view of `buffer`, made once (a private field: postMessage copies `buffer` only) */
+  readonly #words: Int32Array;
 
   /** @param buffer internal: the state of an existing token (see {@link CancelToken.from}) */
   constructor(buffer?: SharedArrayBuffer) {
@@ -41,6 +43,7 @@ export class CancelToken {
       if (!isTokenBuffer(buffer)) throw new InvalidArgumentError('not the buffer of a CancelToken');
       this.buffer = buffer;
     }
+    this.#words = new Int32Array(this.buffer);
   }
 
   /** The token itself, or the token a posted copy stands for. Throws InvalidArgumentError for anything else. */
@@ -55,15 +58,13 @@ export class CancelToken {
 
   /** Cancels every call that carries this token, in every thread. Idempotent. */
   cancel(): void {
-    const words = new Int32Array(this.buffer);
-    Atomics.store(words, CANCELLED, 1);
-    Atomics.add(words, WAKE, 1);
-    Atomics.notify(words, WAKE);
+    Atomics.store(this.#words, CANCELLED, 1);
+    wakeToken(this.buffer);
   }
 
-  /** true once cancel() was called in any thread. */
+  /** true once cancel() was called in any thread (read by a sync wait at every wake-up). */
   get cancelled(): boolean {
-    return Atomics.load(new Int32Array(this.buffer), CANCELLED) === 1;
+    return Atomics.load(this.#words, CANCELLED) === 1;
   }
 }
 

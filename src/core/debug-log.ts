@@ -13,6 +13,15 @@ const ENABLED = log.enabled;
 export const debugLogging = (): boolean => ENABLED;
 
 /**
+ * One pool event's line in the pool worker (a connection opened or closed, an HTTP/2 GOAWAY),
+ * prefixed `pool` (the caller's lines start with the face). The worker inherits the caller's
+ * environment, so the caller's NODE_DEBUG turns it on there too.
+ */
+export function debugPool(format: string, ...args: unknown[]): void {
+  if (ENABLED) log(`pool ${format}`, ...args);
+}
+
+/**
  * One exchange's line, e.g. `sync GET http://127.0.0.1:8080/path 200 12.3ms conn=4 reused`: the
  * error's code instead of a status when it failed; `conn=-` when it had no connection (mocked,
  * refused, timed out while queued).

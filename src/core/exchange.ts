@@ -150,6 +150,6 @@ export class Exchange {
     }
     if (body.error) throw body.error;
     // The end's timings, which have the download and the total the head's lack.
-    return { ...headResult(body.head!, joinExact(this.#collected, this.#size)), timings: body.timings };
+    return headResult(body.head!, joinExact(this.#collected, this.#size), body.timings);
   }
 }

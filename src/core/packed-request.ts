@@ -51,8 +51,9 @@ export const wakeOf = (p: PackedRequest): SharedArrayBuffer | undefined =>
 
 /** Rebuilds the request in the worker. */
 export function unpackRequest(p: PackedRequest): WireRequest {
-  const rare = p[14];
-  const req: WireRequest = {
+  const rare = p[14] === 0 ? NONE : p[14];
+  // Every field written, in one order, whichever rare ones are set: one object shape for all requests.
+  return {
     id: p[0],
     method: p[1],
     origin: p[2],
@@ -63,12 +64,19 @@ export function unpackRequest(p: PackedRequest): WireRequest {
     readTimeout: p[7],
     writeTimeout: p[8],
     key: p[9],
-    transport: undefined,
+    transport: rare.transport,
     decompress: p[10],
     maxResponseSize: p[11],
     pool: p[12],
     replayUnprocessed: p[13],
+    proxy: rare.proxy,
+    poolSettings: rare.poolSettings,
+    dropRedirectBody: rare.dropRedirectBody,
+    stream: rare.stream,
+    upload: rare.upload,
+    uploadProgress: rare.uploadProgress,
+    wake: rare.wake,
   };
-  if (rare !== 0) Object.assign(req, rare);
-  return req;
 }
+
+const NONE: RareFields = Object.freeze({});

@@ -59,6 +59,16 @@ export const Control = {
 export const CONTROL_BYTES = 16;
 export const STATE_RUNNING = 1;
 export const STATE_EXITED = 0x100;
+
+/** Writes a pool's death into its control block (once: the first writer's exit code stays). */
+export function markExited(control: Int32Array, code: number): void {
+  if (Atomics.load(control, Control.STATE) & STATE_EXITED) return;
+  Atomics.store(control, Control.STATE, STATE_EXITED | (code & 0xff));
+}
+
+/** The exit code in a control block's state word, or undefined while the pool runs. */
+export const exitCode = (state: number): number | undefined =>
+  state & STATE_EXITED ? state & 0xff : undefined;
 export const HEARTBEAT_MS = 100;
 /**
  * A pool whose heartbeat has not moved for this long while this caller has exchanges pending is

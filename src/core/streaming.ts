@@ -115,9 +115,7 @@ export class StreamState {
     if (chunk) {
       this.#uncredited += chunk.byteLength;
       if (this.#uncredited >= CREDIT_STEP) {
-        const returned = this.#returned;
-        this.#returned = [];
-        this.#post({ t: 'credit', id: this.id, bytes: this.#uncredited, returned }, returned);
+        this.#credit(this.#uncredited);
         this.#uncredited = 0;
       }
       this.#meter?.add(chunk.byteLength);
@@ -141,10 +139,14 @@ export class StreamState {
    * its buffers, and the worker would make new ones for the next stream.
    */
   #giveBack(): void {
-    if (this.#returned.length === 0) return;
+    if (this.#returned.length > 0) this.#credit(0);
+  }
+
+  /** Credits `bytes` to the worker, handing back the lent buffers copied out since the last credit. */
+  #credit(bytes: number): void {
     const returned = this.#returned;
     this.#returned = [];
-    this.#post({ t: 'credit', id: this.id, bytes: 0, returned }, returned);
+    this.#post({ t: 'credit', id: this.id, bytes, returned }, returned);
   }
 
   /**
@@ -190,9 +192,9 @@ export function unreadReturn(reply: FromWorker): { message: ToWorker; transfer: 
 const NO_BODY = new Uint8Array(0);
 
 /** A streamed head with its whole body, as a buffered exchange's result. */
-export function headResult(wire: WireHead, body: Uint8Array): ExchangeResult {
+export function headResult(wire: WireHead, body: Uint8Array, timings = wire.timings): ExchangeResult {
   const { t: _t, id: _id, ...head } = wire;
-  return { ...head, body };
+  return { ...head, body, timings };
 }
 
 /** The response head of a streamed exchange, the same on both faces. */

@@ -9,11 +9,11 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
+import { debugPool } from '../core/debug-log.js';
 import type { WireConnection } from '../core/protocol.js';
 import type { KeyStats } from '../core/stats.js';
 import type { ConnectMarks } from '../core/timings.js';
 import { takeConnectMarks } from './connect.js';
-import { debugPool } from './debug-log.js';
 import type { ExchangeTimer } from './exchange-timer.js';
 
 /** One connection as the pool sees it. */

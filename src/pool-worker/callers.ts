@@ -21,6 +21,7 @@ import {
   type ToWorker,
   type WorkerData,
 } from '../core/protocol.js';
+import { stamp } from '../core/stamps.js';
 import { takeBack } from './lent-buffers.js';
 import { callerChannel, LOBBY, threadKey } from './lobby.js';
 
@@ -49,8 +50,9 @@ function broadcastChannel(name: string, onMessage: (message: ToWorker) => void):
 
 /**
  * A reply as it goes over a BroadcastChannel: the caller receives a clone of every lent chunk, a
- * buffer its own heap counts, so there is nothing to give back; the lent buffer is free again as soon
- * as it has been cloned (postMessage clones at once).
+ * buffer its own heap counts, so there is nothing to give back. The chunk is copied out at its own
+ * size first (a clone of a view copies its whole buffer: 320 KiB per chunk), and the lent buffer is
+ * free again at once.
  */
 function copied(message: FromWorker): FromWorker {
   if (message.t === 'batch') {
@@ -58,8 +60,9 @@ function copied(message: FromWorker): FromWorker {
     return { ...message, messages: message.messages.map(copied) };
   }
   if (message.t !== 'chunk' || !message.lent) return message;
-  queueMicrotask(() => takeBack([message.chunk.buffer as ArrayBuffer]));
-  return { t: 'chunk', id: message.id, chunk: message.chunk };
+  const chunk = message.chunk.slice();
+  takeBack([message.chunk.buffer as ArrayBuffer]);
+  return { t: 'chunk', id: message.id, chunk };
 }
 
 const isLent = (message: FromWorker): boolean => message.t === 'chunk' && message.lent === true;
@@ -87,7 +90,7 @@ export interface CallerHandlers {
 const callers = new Map<string, Caller>();
 const poolKey = threadKey('p', threadId);
 /** When this pool started, on the clock every thread shares: of two pools, the elder stays. */
-const birth = performance.timeOrigin + performance.now();
+const birth = stamp();
 let isRetired = false;
 
 /** Wakes a caller blocked on its control block. */

@@ -22,9 +22,9 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { debugPool } from '../core/debug-log.js';
 import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
-import { debugPool } from './debug-log.js';
 import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import { SettingsBackoff } from './h2-backoff.js';
 import type { LimitedPool } from './limits.js';

@@ -35,15 +35,17 @@ import { POOL_OPTION_DEFAULTS, type ResolvedPoolOptions } from '../core/pool-opt
 import {
   CONTROL_BYTES,
   Control,
+  exitCode,
   type FromWorker,
   HEARTBEAT_MS,
   type LobbyMessage,
+  markExited,
   PROTOCOL_VERSION,
-  STATE_EXITED,
   type ToWorker,
   UNRESPONSIVE_MS,
   type WorkerData,
 } from '../core/protocol.js';
+import { unreadReturn } from '../core/streaming.js';
 import { Link } from './link.js';
 import { LOBBY, threadKey } from './lobby.js';
 import {
@@ -211,8 +213,8 @@ const insidePoolWorker = (): boolean => {
 
 /** The handle of this thread's connection to the pool, connecting (and if need be starting it). */
 export function workerHandle(): WorkerHandle {
-  const current = record.worker;
-  if (current && (current.state === 'ready' || current.state === 'connecting')) {
+  const current = existingWorker();
+  if (current) {
     current.connect.maySpawn = true;
     return current;
   }
@@ -424,11 +426,6 @@ function endConnecting(handle: WorkerHandle): void {
 const started = new Set<Int32Array>();
 let exitHookInstalled = false;
 
-function markExited(control: Int32Array, code: number): void {
-  if (Atomics.load(control, Control.STATE) & STATE_EXITED) return;
-  Atomics.store(control, Control.STATE, STATE_EXITED | (code & 0xff));
-}
-
 function spawn(handle: WorkerHandle): Worker {
   const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
   const control = new Int32Array(controlBuffer);
@@ -482,8 +479,8 @@ function spawn(handle: WorkerHandle): Worker {
 export function poolDeath(handle: WorkerHandle): string | undefined {
   const control = handle.poolControl;
   if (!control) return undefined;
-  const state = Atomics.load(control, Control.STATE);
-  if (state & STATE_EXITED) return `the pool worker exited with code ${state & 0xff}`;
+  const code = exitCode(Atomics.load(control, Control.STATE));
+  if (code !== undefined) return `the pool worker exited with code ${code}`;
   const now = Date.now();
   const beat = Atomics.load(control, Control.HEARTBEAT);
   if (beat !== handle.beat) {
@@ -528,6 +525,23 @@ export function startWatchdog(handle: WorkerHandle): void {
 export function stopWatchdog(handle: WorkerHandle): void {
   clearInterval(handle.watchdog);
   handle.watchdog = undefined;
+}
+
+/**
+ * A reply no listener took, on either channel: a `retired` notice retires the handle; a lent chunk
+ * nobody will read goes back to the pool through `post` (the face's own channel).
+ */
+export function unrouted(
+  handle: WorkerHandle,
+  reply: FromWorker,
+  post: (message: ToWorker, transfer: ArrayBuffer[]) => void,
+): void {
+  if (reply.t === 'retired') {
+    retire(handle);
+    return;
+  }
+  const back = unreadReturn(reply);
+  if (back) post(back.message, back.transfer);
 }
 
 /** The pool retired (it found an older one): exchanges pending on it finish there; new calls connect again. */

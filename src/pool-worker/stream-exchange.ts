@@ -42,6 +42,8 @@ class StreamExchange extends BaseExchange {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #flushQueued = false;
+  /** a batch has been sent: the next ones go in lent buffers */
+  #lending = false;
   #unacked = 0;
   #received = 0;
   #expected = -1;
@@ -152,22 +154,27 @@ class StreamExchange extends BaseExchange {
   };
 
   /**
-   * One copy into a buffer of our own, which is then moved (not cloned) to the caller: a lent one
-   * (lent-buffers.ts) that comes back with a credit, unless the batch is too big for it (a large
-   * decoded piece).
+   * One copy into a buffer of our own, which is then moved (not cloned) to the caller: from the
+   * second batch on, a lent one (lent-buffers.ts) that comes back with a credit, unless the batch is
+   * too big for it (a large decoded piece). The first batch goes in an exact buffer of its own: a
+   * body that fits in one batch (most) costs the caller no copy and no message to give a buffer
+   * back, and one moved buffer per stream is not what piles up.
    */
   #flush(): void {
     if (this.#silent || this.#pendingBytes === 0) return;
     const size = this.#pendingBytes;
-    const lent = size <= LENT_BYTES;
+    const lent = this.#lending && size <= LENT_BYTES;
+    this.#lending = true;
     const pending = this.#pending;
     const out = lent ? copyInto(pending, new Uint8Array(lendBuffer(), 0, size)) : joinExact(pending, size);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#unacked += size;
     noteStreamed(size);
-    const chunk = { t: 'chunk', id: this.req.id, chunk: out } as const;
-    this.reply(lent ? { ...chunk, lent: true } : chunk, [out.buffer as ArrayBuffer]);
+    const id = this.req.id;
+    this.reply(lent ? { t: 'chunk', id, chunk: out, lent } : { t: 'chunk', id, chunk: out }, [
+      out.buffer as ArrayBuffer,
+    ]);
     this.#armIdle();
   }
 

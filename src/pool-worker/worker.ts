@@ -19,7 +19,7 @@ import {
   type FromWorker,
   HEARTBEAT_MS,
   isFinal,
-  STATE_EXITED,
+  markExited,
   STATE_RUNNING,
   type ToWorker,
   type WorkerData,
@@ -40,7 +40,7 @@ const control = new Int32Array(controlBuffer);
 // shared memory and wake every caller. (A worker terminated with the thread that started it runs
 // no exit handler: that thread writes the word if it can, and the heartbeat stops in any case.)
 process.on('exit', (code) => {
-  Atomics.store(control, Control.STATE, STATE_EXITED | (code & 0xff));
+  markExited(control, code);
   for (const caller of allCallers()) wake(caller);
 });
 

@@ -74,7 +74,7 @@ export function runSyncAll(policies: readonly (() => Policy)[], concurrency: num
       exchange = new Exchange(nextId(), op.request, false, mock ? MOCK_SYNC : SYNC);
       if (mock) {
         // Answered before the next lane starts: a mock's delay (or a pass-through) holds up the others.
-        answerMockSync(exchange, mock, op.deadline);
+        answerMockSync(exchange, mock, op.deadline, op.cancel);
         arrived.push(exchange);
       } else handle = startSync(exchange, (ready) => arrived.push(ready));
     } catch (error) {

@@ -15,14 +15,13 @@ import type { Transferable } from 'node:worker_threads';
 import { InvalidArgumentError, WorkerCrashedError } from '../core/errors.js';
 import { POOL_FIELD } from '../core/packed-request.js';
 import { Control, type FromWorker, HEARTBEAT_MS, isFinal, type ToWorker } from '../core/protocol.js';
-import { unreadReturn } from '../core/streaming.js';
 import {
   declareDead,
   handleFor,
   poolDeath,
   resetBeat,
-  retire,
   tick,
+  unrouted,
   type WorkerHandle,
   workerHandle,
 } from '../pool-worker/handle.js';
@@ -113,18 +112,10 @@ export function pumpSync(
 
 /** Routes the replies that arrived on the sync channel; a `retired` notice retires the handle. */
 function drainSync(handle: WorkerHandle): void {
-  for (let reply = handle.syncPort.receive() as FromWorker | undefined; reply; ) {
-    if (reply.t === 'retired') retire(handle);
-    else {
-      const listener = handle.syncListeners.get(reply.id);
-      if (listener) listener(reply);
-      else {
-        // A lent chunk nobody will read still goes back to the worker.
-        const back = unreadReturn(reply);
-        if (back) handle.syncPort.postMessage(back.message, back.transfer);
-      }
-    }
-    reply = handle.syncPort.receive() as FromWorker | undefined;
+  for (let reply = handle.syncPort.receive(); reply; reply = handle.syncPort.receive()) {
+    const listener = handle.syncListeners.get(reply.id);
+    if (listener) listener(reply);
+    else unrouted(handle, reply, (message, transfer) => handle.syncPort.postMessage(message, transfer));
   }
 }
 

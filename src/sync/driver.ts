@@ -30,8 +30,13 @@ export const MOCK_SYNC = mockChannel('sync');
  * Answers an exchange of a mock pool in this thread, before returning: its replies go to the
  * exchange as the worker's would (a pass-through runs on the real pool, bounded by `deadline`).
  */
-export function answerMockSync(exchange: Exchange, mock: MockPool, deadline: number): void {
-  const network = (real: PreparedRequest) => exchangeSync(real, false, deadline) as ExchangeResult;
+export function answerMockSync(
+  exchange: Exchange,
+  mock: MockPool,
+  deadline: number,
+  cancel?: CancelToken,
+): void {
+  const network = (real: PreparedRequest) => exchangeSync(real, false, deadline, cancel) as ExchangeResult;
   let replies: FromWorker[] | null;
   try {
     replies = answerSync(exchange, mock, deadline, network);
@@ -75,23 +80,22 @@ export function exchangeSync(
   deadline = Number.POSITIVE_INFINITY,
   cancel?: CancelToken,
 ): ExchangeResult | SyncStreamingResponse {
+  // Before the exchange exists, as on the async face: nothing starts, nothing is published.
+  if (cancel?.cancelled) throw abortedError(request);
   const until = Number.isFinite(deadline) ? deadline : undefined;
   const mock = mockPoolFor(request.pool);
   if (mock) {
     const exchange = new Exchange(nextId(), request, stream, MOCK_SYNC);
-    answerMockSync(exchange, mock, deadline);
+    answerMockSync(exchange, mock, deadline, cancel);
     const body = exchange.body;
     if (stream && body?.head) return new SyncStreamingResponse(body, undefined, until);
     return exchange.result();
   }
   const exchange = new Exchange(nextId(), request, stream, SYNC);
-  if (cancel?.cancelled) throw abortedError(request);
   const handle = startSync(exchange, undefined, cancel);
   try {
-    const done = cancel ? () => exchange.ready || cancel.cancelled : () => exchange.ready;
-    if (!pumpSync(handle, done, until, cancel && wakeWord(cancel)))
-      exchange.abort(totalTimeoutError(request));
-    else if (!exchange.ready) exchange.abort(abortedError(request));
+    const error = waitSync(handle, () => exchange.ready, until, cancel, request);
+    if (error) exchange.abort(error);
   } catch (error) {
     // The worker died: nothing more comes for this exchange.
     unlisten(exchange.id);
@@ -102,6 +106,25 @@ export function exchangeSync(
   if (stream && body?.head) return new SyncStreamingResponse(body, handle, until, cancel);
   unlisten(exchange.id);
   return exchange.result();
+}
+
+/**
+ * Blocks until `ready()`; returns the error to abort with when it did not come: TotalTimeoutError
+ * past `until` (or with no worker to wait on: a mock's body has all arrived), AbortedError when
+ * `cancel` was cancelled. Throws WorkerCrashedError when the worker dies meanwhile.
+ */
+export function waitSync(
+  handle: WorkerHandle | undefined,
+  ready: () => boolean,
+  until: number | undefined,
+  cancel: CancelToken | undefined,
+  request: PreparedRequest,
+): OnepoolError | undefined {
+  if (cancel?.cancelled) return abortedError(request);
+  if (!handle) return totalTimeoutError(request);
+  const done = cancel ? () => ready() || cancel.cancelled : ready;
+  if (!pumpSync(handle, done, until, cancel && wakeWord(cancel))) return totalTimeoutError(request);
+  return ready() ? undefined : abortedError(request);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

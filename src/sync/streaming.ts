@@ -3,11 +3,11 @@
  * arrived; `for (const chunk of res)` then blocks for each chunk that has not arrived yet, each read
  * crediting the worker so that it reads on.
  */
-import { type CancelToken, wakeWord } from '../core/cancel-token.js';
+import type { CancelToken } from '../core/cancel-token.js';
 import { StreamHead, type StreamState } from '../core/streaming.js';
-import { abortedError, totalTimeoutError } from '../core/wire.js';
 import type { WorkerHandle } from '../pool-worker/handle.js';
-import { pumpSync, unlisten } from './channel.js';
+import { unlisten } from './channel.js';
+import { waitSync } from './driver.js';
 
 /**
  * A response whose body has not been read yet. Read it once, with `for (const chunk of res)`.
@@ -38,19 +38,11 @@ export class SyncStreamingResponse extends StreamHead implements Iterable<Uint8A
 
   #next(): Uint8Array | null {
     const state = this.state;
-    const cancel = this.#cancel;
-    if (cancel?.cancelled && !state.ready) {
-      state.abort(abortedError(state.request));
-      unlisten(state.id);
-    } else if (!state.ready && this.#handle) {
-      const done = cancel ? () => state.ready || cancel.cancelled : () => state.ready;
-      const arrived = pumpSync(this.#handle, done, this.#until, cancel && wakeWord(cancel));
-      if (!arrived || !state.ready) {
-        state.abort(arrived ? abortedError(state.request) : totalTimeoutError(state.request));
-        unlisten(state.id);
-      }
-    } else if (!state.ready) {
-      state.abort(totalTimeoutError(state.request));
+    const error = state.ready
+      ? undefined
+      : waitSync(this.#handle, () => state.ready, this.#until, this.#cancel, state.request);
+    if (error) {
+      state.abort(error);
       unlisten(state.id);
     }
     const chunk = state.take();
