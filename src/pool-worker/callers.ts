@@ -50,9 +50,9 @@ function broadcastChannel(name: string, onMessage: (message: ToWorker) => void):
 
 /**
  * A reply as it goes over a BroadcastChannel: the caller receives a clone of every lent chunk, a
- * buffer its own heap counts, so there is nothing to give back. The chunk is copied out at its own
- * size first (a clone of a view copies its whole buffer: 320 KiB per chunk), and the lent buffer is
- * free again at once.
+ * buffer its own heap counts, so there is nothing to give back, and the lent buffer is free again
+ * once the reply is cloned. A clone of a view copies its whole buffer (320 KiB): a chunk that fills
+ * less than half of it is copied out at its own size first.
  */
 function copied(message: FromWorker): FromWorker {
   if (message.t === 'batch') {
@@ -60,8 +60,13 @@ function copied(message: FromWorker): FromWorker {
     return { ...message, messages: message.messages.map(copied) };
   }
   if (message.t !== 'chunk' || !message.lent) return message;
-  const chunk = message.chunk.slice();
-  takeBack([message.chunk.buffer as ArrayBuffer]);
+  const lentChunk = message.chunk;
+  const buffer = lentChunk.buffer as ArrayBuffer;
+  // Cloned as it is when it fills most of its buffer (one copy, up to 2x its bytes); a small one is
+  // cut out first (a copy of its own size, then the clone's).
+  const chunk = lentChunk.byteLength * 2 >= buffer.byteLength ? lentChunk : lentChunk.slice();
+  // postMessage clones the reply as soon as this returns: the buffer is free again after that.
+  queueMicrotask(() => takeBack([buffer]));
   return { t: 'chunk', id: message.id, chunk };
 }
 
