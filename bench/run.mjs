@@ -643,7 +643,7 @@ const md = [
         'Four worker threads each make sequential GETs, then 16 concurrent async GETs, against a keep-alive',
         "HTTP/1.1 server of its own: onepool (every thread's calls go to the one pool worker, whose connections",
         'they share) against undici used directly with one Agent per thread. Connections are counted by the',
-        'server. Then the median cost of one sequential onepool GET from the main thread and from a worker thread.',
+        'server. Then the median time of one sequential onepool GET from the main thread and from one worker thread, in alternating rounds (samples pooled per side).',
         '',
         threads,
       ]
