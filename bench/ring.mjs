@@ -471,6 +471,41 @@ function setUp() {
   return { variants, stop };
 }
 
+const packResponse = (m) => [
+  m.id,
+  m.status,
+  m.statusText,
+  m.headers.join('\n'),
+  m.body,
+  m.httpVersion,
+  m.connection.id,
+  m.connection.reused,
+  m.connection.protocol,
+  m.timings,
+];
+const unpackResponse = ([
+  id,
+  status,
+  statusText,
+  headers,
+  body,
+  httpVersion,
+  connId,
+  reused,
+  protocol,
+  timings,
+]) => ({
+  t: 'response',
+  id,
+  status,
+  statusText,
+  headers: headers.split('\n'),
+  body,
+  httpVersion,
+  connection: { id: connId, reused, protocol },
+  timings,
+});
+
 /** The codecs alone, one thread: a request and its response, through a port (clone) or a ring (binary). */
 function codecs() {
   const { port1, port2 } = new MessageChannel();
@@ -512,7 +547,13 @@ function codecs() {
       emptyRing();
       emptyRing();
     },
-    // the messages' own making, in both of the above
+    // the cheaper clone without a ring: the response packed in an array, its header list joined with
+    // newlines (no header value can hold one) and split again, as README's "response message packed"
+    'clone-packed': (i) => {
+      viaPort(request(i));
+      unpackResponse(viaPort(packResponse(response(i))));
+    },
+    // the messages' own making, in all of the above
     make: (i) => {
       request(i);
       response(i);
@@ -602,7 +643,7 @@ async function idleWake(times = 21, gapMs = 20) {
   }
   await w.terminate();
   console.log(
-    `\n| an idle worker woken (${times} times each, ${gapMs} ms apart, interleaved) | ms to its handler: median (min–max) |`,
+    `\n| an idle worker woken (${times} times each, ${gapMs} ms apart, interleaved) | ms to its handler: median (min … max) |`,
   );
   console.log('| --- | --- |');
   console.log(`| Atomics.notify → Atomics.waitAsync resolved | ${stat(lat.waitAsync)} |`);
@@ -642,8 +683,8 @@ const cpu = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
 };
-const f = (x) => x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1);
-const stat = (xs) => `${f(med(xs))} (${f(sorted(xs)[0])}–${f(sorted(xs).at(-1))})`;
+const f = (x) => x.toFixed(Math.abs(x) < 1 ? 3 : Math.abs(x) < 10 ? 2 : 1);
+const stat = (xs) => `${f(med(xs))} (${f(sorted(xs)[0])} … ${f(sorted(xs).at(-1))})`;
 
 async function child(placement) {
   const { variants, stop } = setUp();
@@ -653,7 +694,7 @@ async function child(placement) {
   const cpus = {};
   const codecTimes = {};
   for (const name of Object.keys(variants)) [wall[name], cpus[name]] = [[], []];
-  const codecNames = ['clone', 'ring', 'clone-empty', 'ring-empty', 'make'];
+  const codecNames = ['clone', 'clone-packed', 'ring', 'clone-empty', 'ring-empty', 'make'];
   for (const name of codecNames) codecTimes[name] = [];
   // round 0 warms up every path and is not counted
   for (let round = 0; round <= ROUNDS; round++) {
@@ -674,15 +715,27 @@ async function child(placement) {
   await stop();
   c.close();
   console.log(
-    `\n### ${placement}: ${N} round trips per round, median of ${ROUNDS} interleaved rounds (min–max)\n`,
+    `\n### ${placement}: ${N} round trips per round, median of ${ROUNDS} interleaved rounds (min … max)\n`,
   );
   console.log('| variant | µs per round trip | CPU µs per round trip (both threads) |\n| --- | --- | --- |');
   for (const name of Object.keys(variants))
     console.log(`| ${name} | ${stat(wall[name])} | ${stat(cpus[name])} |`);
+  // the same round's pair, so that the machine's drift between rounds cancels
+  const paired = (xs, a, b) => xs[b].map((x, i) => x - xs[a][i]);
+  console.log(
+    '\n| ring − port, paired by round | µs per round trip | CPU µs per round trip |\n| --- | --- | --- |',
+  );
+  for (const name of Object.keys(variants).filter((v) => v.startsWith('port-'))) {
+    const ring = name.replace('port-', 'ring-');
+    console.log(
+      `| ${ring.slice(5)} | ${stat(paired(wall, name, ring))} | ${stat(paired(cpus, name, ring))} |`,
+    );
+  }
   console.log('\n| codec, one thread (request + response) | CPU µs per pair |\n| --- | --- |');
   for (const name of codecNames) console.log(`| ${name} | ${stat(codecTimes[name])} |`);
   const net = (a, b) => codecTimes[a].map((x, i) => x - codecTimes[b][i]);
   console.log(`| clone − clone-empty (per round) | ${stat(net('clone', 'clone-empty'))} |`);
+  console.log(`| clone-packed − clone-empty (per round) | ${stat(net('clone-packed', 'clone-empty'))} |`);
   console.log(`| ring − ring-empty (per round) | ${stat(net('ring', 'ring-empty'))} |`);
   await idleWake();
 }
