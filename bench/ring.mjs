@@ -526,6 +526,13 @@ function codecs() {
     r.next();
     r.release();
   };
+  // the binary encoding without a ring: encoded into a scratch buffer, its bytes posted on the port
+  const arena = (ab) => ({ u8: new Uint8Array(ab), view: new DataView(ab), buf: Buffer.from(ab) });
+  const scratch = arena(new ArrayBuffer(MAX_FRAME));
+  const viaPortBinary = (encode, decode, m) => {
+    port1.postMessage(scratch.u8.slice(0, encode(scratch, 0, m)));
+    return decode(arena(receiveMessageOnPort(port2).message.buffer), 0);
+  };
   const viaPort = (m) => {
     port1.postMessage(m);
     return receiveMessageOnPort(port2).message;
@@ -552,6 +559,10 @@ function codecs() {
     'clone-packed': (i) => {
       viaPort(request(i));
       unpackResponse(viaPort(packResponse(response(i))));
+    },
+    'port-binary': (i) => {
+      viaPortBinary(encodeRequest, decodeRequest, request(i));
+      viaPortBinary(encodeResponse, decodeResponse, response(i));
     },
     // the messages' own making, in all of the above
     make: (i) => {
@@ -694,7 +705,7 @@ async function child(placement) {
   const cpus = {};
   const codecTimes = {};
   for (const name of Object.keys(variants)) [wall[name], cpus[name]] = [[], []];
-  const codecNames = ['clone', 'clone-packed', 'ring', 'clone-empty', 'ring-empty', 'make'];
+  const codecNames = ['clone', 'clone-packed', 'port-binary', 'ring', 'clone-empty', 'ring-empty', 'make'];
   for (const name of codecNames) codecTimes[name] = [];
   // round 0 warms up every path and is not counted
   for (let round = 0; round <= ROUNDS; round++) {
@@ -736,6 +747,7 @@ async function child(placement) {
   const net = (a, b) => codecTimes[a].map((x, i) => x - codecTimes[b][i]);
   console.log(`| clone − clone-empty (per round) | ${stat(net('clone', 'clone-empty'))} |`);
   console.log(`| clone-packed − clone-empty (per round) | ${stat(net('clone-packed', 'clone-empty'))} |`);
+  console.log(`| port-binary − clone-empty (per round) | ${stat(net('port-binary', 'clone-empty'))} |`);
   console.log(`| ring − ring-empty (per round) | ${stat(net('ring', 'ring-empty'))} |`);
   await idleWake();
 }
