@@ -15,7 +15,7 @@
 //
 //   node bench/ring.mjs [--n 4000] [--rounds 7]     pinned (both threads on CPU 0), then unpinned
 //   node bench/ring.mjs --probes                    the liveness probes alone
-//   node bench/ring.mjs --variant NAME --n N        N round trips of one variant and exit, for callgrind
+//   node bench/ring.mjs --variant NAME --n N        2,048 + N round trips of one variant and exit, for callgrind
 //   node bench/ring.mjs --codec NAME --n N          N codec iterations and exit, for callgrind:
 //     valgrind --tool=callgrind --callgrind-out-file=/dev/null node bench/ring.mjs --codec ring --n 20000
 //     (the same with a smaller --n; the difference over the difference in N is per request + response)
@@ -764,6 +764,8 @@ if (!isMainThread) {
   liveness();
 } else if (values.variant) {
   const { variants, stop } = setUp();
+  // the same warm-up in every run, so that the JIT's work falls outside the difference of two runs
+  await variants[values.variant](2048);
   await variants[values.variant](N);
   await stop();
 } else if (values.child) {
