@@ -8,7 +8,8 @@
 //   undici direct  = undici request() on this thread, the same server
 // "worker transport" is what remains of `full` (undici's work in the worker and onepool's worker code).
 // Usage: node bench/budget.mjs [--n 4000] [--dist path/to/dist/index.js] [--shape packed|object]
-// (re-execs itself pinned; --shape object is the request message of protocol 3, for a "before" figure)
+// (re-execs itself pinned; --shape object is the request message of protocol 3 and the response
+// message of protocol 5, for a "before" figure)
 import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +22,7 @@ const { values } = parseArgs({
     dist: { type: 'string', default: fileURLToPath(new URL('../dist/index.js', import.meta.url)) },
     server: { type: 'boolean', default: false },
     pinned: { type: 'boolean', default: false },
-    // the request message's shape: 'packed' (protocol 4, packed-request.ts) or 'object' (protocol 3)
+    // the messages' shape: 'packed' (packed-request.ts, packed-response.ts) or 'object' (protocols 3 and 5)
     shape: { type: 'string', default: 'packed' },
   },
 });
@@ -121,6 +122,7 @@ if (values.server) {
     new Date().toUTCString(),
   ];
   raw.push('Connection', 'keep-alive', 'Keep-Alive', 'timeout=60');
+  const timings = () => [performance.timeOrigin, 1, 1234.5, 1234.6, 0, NaN, NaN, NaN, 1234.7, 1235.9, 1236.1];
   const res = () => ({
     t: 'response',
     id: 7,
@@ -130,13 +132,20 @@ if (values.server) {
     body: new Uint8Array(100),
     httpVersion: '1.1',
     connection: { id: 1, reused: true, protocol: 'h1' },
+    timings: timings(),
+  });
+  const packedRes = () => ({
+    t: 'response',
+    id: 7,
+    // biome-ignore format: one field per position, as packed-response.ts orders them
+    res: [200, 'OK', raw, false, 1, true, false, timings(), new Uint8Array(100)],
   });
   const clone = (make) => () => {
     port1.postMessage(make());
     receiveMessageOnPort(port2);
   };
   const encodeRequest = await perCall(clone(values.shape === 'object' ? req : packed), N * 5);
-  const encodeResponse = await perCall(clone(res), N * 5);
+  const encodeResponse = await perCall(clone(values.shape === 'object' ? res : packedRes), N * 5);
   const encodeEmpty = await perCall(
     clone(() => 0),
     N * 5,

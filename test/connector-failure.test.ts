@@ -53,6 +53,7 @@ const get = (origin: string): OutgoingRequest => ({
   headersTimeout: 0,
   bodyTimeout: 0,
   replayUnprocessed: false,
+  reset: undefined,
 });
 
 const BAD_KEY = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n';

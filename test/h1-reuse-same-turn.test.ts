@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { unpackResponse } from '../src/core/packed-response.ts';
 import { POOL_OPTION_DEFAULTS } from '../src/core/pool-options.ts';
 import type { FromWorker, WireRequest } from '../src/core/protocol.ts';
 import { startExchange } from '../src/pool-worker/exchange.ts';
@@ -61,12 +62,12 @@ test('HTTP/1.1: 10 exchanges, each started in the turn the previous one answered
     start(1);
   });
   assert.deepEqual(
-    replies.map((r) => (r.t === 'response' ? r.status : r.t)),
+    replies.map((r) => (r.t === 'response' ? unpackResponse(r.res).status : r.t)),
     Array(10).fill(200),
   );
   assert.deepEqual(
-    replies.map((r) => (r.t === 'response' ? r.connection.id : 0)),
-    Array(10).fill(replies[0]!.t === 'response' ? replies[0]!.connection.id : -1),
+    replies.map((r) => (r.t === 'response' ? unpackResponse(r.res).connection.id : 0)),
+    Array(10).fill(replies[0]!.t === 'response' ? unpackResponse(replies[0]!.res).connection.id : -1),
   );
   const totals = poolStats(POOL).totals;
   assert.equal(totals.opened, 1, JSON.stringify(totals));

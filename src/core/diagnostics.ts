@@ -14,6 +14,7 @@ import { debugExchange, debugLogging } from './debug-log.js';
 import type { OnepoolError } from './errors.js';
 import { Headers } from './headers.js';
 import type { PreparedRequest } from './options.js';
+import { unpackHead } from './packed-response.js';
 import type { FromWorker, WireConnection, WireHead, WireResponse } from './protocol.js';
 import type { ConnectionInfo } from './response.js';
 import { type Timings, timingsFromWire, type WireTimings } from './timings.js';
@@ -184,7 +185,7 @@ export class ObservedExchange {
   readonly #started = performance.now();
   #info: DiagnosticsRequest | undefined;
   #head: DiagnosticsResponse | undefined;
-  #wireHead: WireHead | WireResponse | undefined;
+  #wireHead: WireHead | undefined;
   #over = false;
 
   constructor(id: number, face: 'async' | 'sync', request: PreparedRequest) {
@@ -208,14 +209,16 @@ export class ObservedExchange {
   reply(reply: FromWorker, failure?: OnepoolError): void {
     if (this.#over) return;
     if (reply.t === 'head' || reply.t === 'response') {
-      this.#wireHead = reply;
+      // Unpacked again here (the caller's own unpacking is its result's): only an observed exchange pays.
+      const head = unpackHead(reply.res);
+      this.#wireHead = head;
       if (headers.hasSubscribers)
         headers.publish({
           ...this.#base(),
           response: this.#response()!,
-          timings: timingsFromWire(reply.timings, reply.connection.reused),
+          timings: timingsFromWire(head.timings, head.connection.reused),
         } satisfies RequestHeadersMessage);
-      if (reply.t === 'response') this.#ended(reply.timings);
+      if (reply.t === 'response') this.#ended(head.timings);
     } else if (reply.t === 'end') this.#ended(reply.timings ?? this.#wireHead?.timings);
     else if (reply.t === 'error' && failure) this.failed(failure, reply.timings);
   }

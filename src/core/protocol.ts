@@ -26,6 +26,7 @@
  */
 
 import type { PackedRequest } from './packed-request.js';
+import type { PackedHead, PackedResponse } from './packed-response.js';
 import type { ResolvedPoolOptions } from './pool-options.js';
 import type { WireProxy } from './proxy.js';
 import type { PoolStats } from './stats.js';
@@ -41,8 +42,9 @@ import type { WireError } from './wire-error.js';
  * per-option stamps, process-unique ids), lent stream chunks (`chunk.lent`, `credit.returned`) and
  * the timings of `end`.
  * 5: ExchangeMessage carries the request packed in an array (packed-request.ts).
+ * 6: `response` and `head` carry the response packed in an array (packed-response.ts).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * Indexes into the Int32Array over a control block. Each caller thread has one (SEQ: its wake-ups);
@@ -187,26 +189,42 @@ export interface WireConnection {
   protocol: 'h1' | 'h2';
 }
 
+/**
+ * A buffered response as the caller reads it; it crosses packed (ResponseMessage, packed-response.ts),
+ * as a WireRequest does.
+ */
 export interface WireResponse {
-  t: 'response';
-  id: number;
   status: number;
   statusText: string;
   /** flat [name, value, ...] as received (names in their original case) */
   headers: string[];
-  body: Uint8Array;
   httpVersion: '1.1' | '2';
   connection: WireConnection;
   /**
    * How long the exchange's phases took, measured in the worker (a head's: no download, no total).
-   * Optional, so that the wire stays compatible without a PROTOCOL_VERSION bump: a worker of a copy
-   * of onepool that predates it sends none.
+   * Every reply of this protocol carries them; absent only where a caller rebuilds a result without
+   * them (timingsFromWire then says unmeasured).
    */
   timings?: WireTimings;
+  body: Uint8Array;
 }
 
-/** The head of a streamed response; its body follows as `chunk`s. */
-export type WireHead = Omit<WireResponse, 't' | 'body'> & { t: 'head' };
+/** The head of a streamed response as the caller reads it; its body follows as `chunk`s. */
+export type WireHead = Omit<WireResponse, 'body'>;
+
+/** The reply of a buffered exchange: the whole response, packed. */
+export interface ResponseMessage {
+  t: 'response';
+  id: number;
+  res: PackedResponse;
+}
+
+/** The first reply of a streamed exchange: the response's head, packed. */
+export interface HeadMessage {
+  t: 'head';
+  id: number;
+  res: PackedHead;
+}
 
 /** Test-only ways to kill the worker; used by the failure tests. */
 export type CrashMode = 'exit' | 'throw';
@@ -241,7 +259,7 @@ export type ToWorker =
   | { t: 'heap'; id: number };
 
 export type FromWorker =
-  | WireResponse
+  | ResponseMessage
   | RetiredMessage
   /** several replies completed in one turn (async channel only; see outbox.ts); `id` is unused */
   | { t: 'batch'; id: 0; messages: FromWorker[] }
@@ -250,7 +268,7 @@ export type FromWorker =
   | { t: 'ok'; id: number }
   /** `lentMade`: how many lent stream buffers the worker has made (lent-buffers.ts), for the memory tests */
   | { t: 'heap'; id: number; heapUsed: number; lentMade: number }
-  | WireHead
+  | HeadMessage
   /** `lent`: copy the bytes out and give `chunk.buffer` back with a credit (it will be written again) */
   | { t: 'chunk'; id: number; chunk: Uint8Array; lent?: true }
   /** a streamed body ended; trailers as a flat [name, value, ...] list */

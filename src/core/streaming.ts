@@ -8,6 +8,7 @@
 import type { OnepoolError } from './errors.js';
 import { Headers } from './headers.js';
 import type { PreparedRequest } from './options.js';
+import { unpackHead } from './packed-response.js';
 import type { ExchangeResult } from './policy.js';
 import { ProgressMeter } from './progress.js';
 import { type FromWorker, STREAM_WINDOW, type ToWorker, type WireHead } from './protocol.js';
@@ -58,11 +59,11 @@ export class StreamState {
   accept(reply: FromWorker): boolean {
     switch (reply.t) {
       case 'head': {
-        this.head = reply;
-        this.timings = reply.timings;
+        this.head = unpackHead(reply.res);
+        this.timings = this.head.timings;
         const callback = this.request.onDownloadProgress;
         if (callback) {
-          const length = new Headers(reply.headers).get('content-length');
+          const length = new Headers(this.head.headers).get('content-length');
           this.#meter = new ProgressMeter(callback, length === null ? undefined : Number(length));
         }
         return false;
@@ -193,8 +194,7 @@ const NO_BODY = new Uint8Array(0);
 
 /** A streamed head with its whole body, as a buffered exchange's result. */
 export function headResult(wire: WireHead, body: Uint8Array, timings = wire.timings): ExchangeResult {
-  const { t: _t, id: _id, ...head } = wire;
-  return { ...head, body, timings };
+  return { ...wire, body, timings };
 }
 
 /** The response head of a streamed exchange, the same on both faces. */

@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { findHeader, type PreparedRequest } from './options.js';
 import type { RareFields } from './packed-request.js';
+import { unpackResponse } from './packed-response.js';
 import type { ExchangeResult } from './policy.js';
 import type { ExchangeMessage, FromWorker, WireFailure, WirePoolSettings } from './protocol.js';
 import { proxyFor } from './proxy.js';
@@ -86,7 +87,7 @@ function hasFields(object: object): boolean {
 
 /** The worker's reply as a result, or throws the rebuilt error (with this thread's stack). */
 export function exchangeResult(reply: FromWorker, req: PreparedRequest): ExchangeResult {
-  if (reply.t === 'response') return reply;
+  if (reply.t === 'response') return unpackResponse(reply.res);
   if (reply.t === 'error') throw failure(reply, req);
   throw new ResponseError(`pool worker answered an exchange with '${reply.t}'`);
 }

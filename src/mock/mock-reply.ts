@@ -13,6 +13,7 @@ import { contentCodings } from '../core/content-coding.js';
 import { InvalidArgumentError, OnepoolError } from '../core/errors.js';
 import { checkKeys, mockReplyKeys } from '../core/option-keys.js';
 import { flattenHeaders, type HeadersInit, type PreparedRequest } from '../core/options.js';
+import { packHead, packResponse } from '../core/packed-response.js';
 import type { FromWorker, WireConnection } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
 import { packMarks, type TimingMarks } from '../core/timings.js';
@@ -166,16 +167,20 @@ export function repliesFor(
   streamed: boolean,
   marks: TimingMarks,
 ): FromWorker[] {
-  const reused = answer.connection.reused;
-  const head = {
+  const { status, statusText, headers, httpVersion, connection } = answer;
+  const reused = connection.reused;
+  const head = (): FromWorker => ({
+    t: 'head',
     id,
-    status: answer.status,
-    statusText: answer.statusText,
-    headers: answer.headers,
-    httpVersion: answer.httpVersion,
-    connection: answer.connection,
-    timings: packMarks(marks, performance.timeOrigin, reused),
-  };
+    res: packHead(
+      status,
+      statusText,
+      headers,
+      httpVersion,
+      connection,
+      packMarks(marks, performance.timeOrigin, reused),
+    ),
+  });
   // The whole body is in hand: it is "downloaded" the moment the head is.
   const timings = packMarks({ ...marks, end: marks.response }, performance.timeOrigin, reused);
   let body: Uint8Array;
@@ -189,10 +194,17 @@ export function repliesFor(
     if (!(error instanceof DecodeFailure)) throw error;
     // As the worker does: a streamed body fails after its head, which the policy may still act on.
     const failed: FromWorker = { t: 'error', id, error: error.wire, timings };
-    return streamed ? [{ t: 'head', ...head }, failed] : [failed];
+    return streamed ? [head(), failed] : [failed];
   }
-  if (!streamed) return [{ t: 'response', ...head, timings, body }];
-  const replies: FromWorker[] = [{ t: 'head', ...head }];
+  if (!streamed)
+    return [
+      {
+        t: 'response',
+        id,
+        res: packResponse(status, statusText, headers, httpVersion, connection, timings, body),
+      },
+    ];
+  const replies: FromWorker[] = [head()];
   for (let at = 0; at < body.byteLength; at += CHUNK)
     replies.push({ t: 'chunk', id, chunk: body.subarray(at, at + CHUNK) });
   replies.push({ t: 'end', id, trailers: answer.trailers, timings });

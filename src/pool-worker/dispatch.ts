@@ -35,8 +35,10 @@ export interface OutgoingRequest {
    * undici's: false keeps the connection after a HEAD, which undici otherwise closes in case the
    * server sends a body anyway. Such bytes still retire the connection: undici reads an idle
    * connection and destroys it on anything it was not waiting for (README, "HEAD requests").
+   * Undefined (undici's default) for every other method: always present, so every request has
+   * one shape.
    */
-  reset?: false;
+  reset: false | undefined;
 }
 
 /** Something that carries requests to their origin, delivering the events to the sink. */
@@ -168,13 +170,21 @@ const hasHeader = (headers: string[], name: string): boolean => {
   return false;
 };
 
+/** A body sent chunk by chunk, metered and timed. */
+function counted(
+  source: BodySource,
+  total: number | undefined,
+  req: WireRequest,
+  reply: Reply,
+  exchange: Dispatched,
+): AsyncGenerator<Uint8Array> {
+  exchange.bodyTimed();
+  return metered(source, req, total, reply, exchange);
+}
+
 /** The body and headers to dispatch; a promise only for multipart bodies with file parts. */
 function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body | Promise<Body> {
   const upload = req.upload;
-  const counted = (source: BodySource, total: number | undefined) => {
-    exchange.bodyTimed();
-    return metered(source, req, total, reply, exchange);
-  };
   if (!upload) {
     const bytes = req.body;
     if (!bytes || (!req.uploadProgress && bytes.byteLength <= SLICE))
@@ -193,51 +203,51 @@ function requestBody(req: WireRequest, reply: Reply, exchange: Dispatched): Body
     const headers = hasHeader(req.headers, 'content-length')
       ? req.headers
       : [...req.headers, 'content-length', String(size)];
-    return { headers, body: counted(createReadStream(upload.path), size) };
+    return { headers, body: counted(createReadStream(upload.path), size, req, reply, exchange) };
   }
   if (upload.kind === 'pull') {
     const pull = new Pull(req.id, reply);
     exchange.takeUpload(pull);
     const cl = req.headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
     const total = cl === -1 ? undefined : Number(req.headers[cl + 1]);
-    return { headers: req.headers, body: counted(pull, total) };
+    return { headers: req.headers, body: counted(pull, total, req, reply, exchange) };
   }
   return formData(upload.parts).then((form) => {
     // undici's own encoder: the stream and the Content-Type with its boundary.
     const encoded = new (undiciFetchClasses().Response)(form);
     const headers = [...req.headers, 'content-type', encoded.headers.get('content-type')!];
-    return { headers, body: counted(encoded.body as BodySource, undefined) };
+    return { headers, body: counted(encoded.body as BodySource, undefined, req, reply, exchange) };
   });
 }
 
-const KEEP_AFTER_HEAD = { reset: false } as const;
+function go(driver: Driver, req: WireRequest, sink: Dispatched, body: Body): void {
+  const chunked = body.body !== null && typeof body.body !== 'string' && !(body.body instanceof Uint8Array);
+  driver.dispatch(
+    {
+      origin: req.origin,
+      path: req.path,
+      method: req.method,
+      headers: body.headers,
+      body: body.body,
+      // Both exchange kinds run their own exact read and write timers; undici's coarse ones
+      // (~500 ms ticks) stay only as a backstop. Not for the head after a body sent in chunks:
+      // undici's head timer runs from before the body, and a slow upload must not trip it.
+      headersTimeout: req.readTimeout > 0 && !chunked ? req.readTimeout + 2_000 : 0,
+      bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
+      replayUnprocessed: req.replayUnprocessed,
+      reset: req.method === 'HEAD' ? false : undefined,
+    },
+    sink,
+  );
+}
 
 /** Dispatches `req` on `driver`; any failure before the driver takes it goes to `sink.error`. */
 export function dispatchExchange(driver: Driver, req: WireRequest, reply: Reply, sink: Dispatched): void {
-  const go = (body: Body) => {
-    const chunked = body.body !== null && typeof body.body !== 'string' && !(body.body instanceof Uint8Array);
-    driver.dispatch(
-      {
-        origin: req.origin,
-        path: req.path,
-        method: req.method,
-        headers: body.headers,
-        body: body.body,
-        // Both exchange kinds run their own exact read and write timers; undici's coarse ones
-        // (~500 ms ticks) stay only as a backstop. Not for the head after a body sent in chunks:
-        // undici's head timer runs from before the body, and a slow upload must not trip it.
-        headersTimeout: req.readTimeout > 0 && !chunked ? req.readTimeout + 2_000 : 0,
-        bodyTimeout: req.readTimeout > 0 ? req.readTimeout + 2_000 : 0,
-        replayUnprocessed: req.replayUnprocessed,
-        ...(req.method === 'HEAD' ? KEEP_AFTER_HEAD : undefined),
-      },
-      sink,
-    );
-  };
   try {
     const body = requestBody(req, reply, sink);
-    if (body instanceof Promise) body.then(go).catch((error: Error) => sink.error(error));
-    else go(body);
+    if (body instanceof Promise)
+      body.then((b) => go(driver, req, sink, b)).catch((error: Error) => sink.error(error));
+    else go(driver, req, sink, body);
   } catch (error) {
     sink.error(error as Error);
   }

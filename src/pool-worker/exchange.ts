@@ -7,6 +7,7 @@
  * that order.
  */
 import { joinExact } from '../core/bytes.js';
+import { packResponse } from '../core/packed-response.js';
 import type { WireRequest } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
@@ -83,20 +84,17 @@ class Exchange extends BaseExchange {
     this.#chunks = [];
     // Moved, not cloned, above 1 KiB.
     const move = body.byteLength >= 1024;
-    this.reply(
-      {
-        t: 'response',
-        id: this.req.id,
-        status: this.status,
-        statusText: this.#statusText,
-        headers: this.#headers,
-        body,
-        httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
-        connection: connectionInfo(this),
-        timings: this.timer.timings(this.reused, true),
-      },
-      move ? [body.buffer as ArrayBuffer] : [],
+    const connection = connectionInfo(this);
+    const res = packResponse(
+      this.status,
+      this.#statusText,
+      this.#headers,
+      connection.protocol === 'h2' ? '2' : '1.1',
+      connection,
+      this.timer.timings(this.reused, true),
+      body,
     );
+    this.reply({ t: 'response', id: this.req.id, res }, move ? [body.buffer as ArrayBuffer] : []);
   }
 
   protected onError(error: Error): void {

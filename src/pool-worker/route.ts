@@ -32,6 +32,9 @@ interface Parked {
   sink: ExchangeSink;
 }
 
+/** Module-level, so that a connection going idle schedules no closure of its own. */
+const takenBack = (entry: KeyEntry): void => entry.takenBack();
+
 export class KeyEntry extends KeyAccount implements Driver {
   readonly url: URL;
   readonly pool: LimitedPool;
@@ -80,9 +83,12 @@ export class KeyEntry extends KeyAccount implements Driver {
     super.idled();
     if (this.#freedThisTurn || this.mode === 'h2') return;
     this.#freedThisTurn = true;
-    setImmediate(() => {
-      this.#freedThisTurn = false;
-    });
+    setImmediate(takenBack, this);
+  }
+
+  /** undici has taken this turn's freed connection back: exchanges dispatch at once again. */
+  takenBack(): void {
+    this.#freedThisTurn = false;
   }
 
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void {

@@ -13,6 +13,7 @@
  * otherwise, and always on h2 (a stream reset is cheap), it is aborted.
  */
 import { copyInto, joinExact } from '../core/bytes.js';
+import { packHead } from '../core/packed-response.js';
 import { STREAM_WINDOW, type WireRequest } from '../core/protocol.js';
 import { dropsRedirectBody } from '../core/redirects.js';
 import type { WireError } from '../core/wire-error.js';
@@ -190,16 +191,16 @@ class StreamExchange extends BaseExchange {
     this.#decoder = dropsRedirectBody(this.req.dropRedirectBody === true, status, headers)
       ? droppingDecoder(0, fail)
       : bodyDecoder(headers, decode, this.#push, fail);
-    this.reply({
-      t: 'head',
-      id: this.req.id,
+    const connection = connectionInfo(this);
+    const res = packHead(
       status,
       statusText,
       headers,
-      httpVersion: this.connection?.protocol === 'h2' ? '2' : '1.1',
-      connection: connectionInfo(this),
-      timings: this.timer.timings(this.reused),
-    });
+      connection.protocol === 'h2' ? '2' : '1.1',
+      connection,
+      this.timer.timings(this.reused),
+    );
+    this.reply({ t: 'head', id: this.req.id, res });
   }
 
   protected onData(chunk: Buffer): boolean {
