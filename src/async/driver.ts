@@ -6,17 +6,8 @@ import { type CancelToken, watchToken } from '../core/cancel-token.js';
 import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
-import {
-  type Call,
-  checkCall,
-  directResponse,
-  type ExchangeResult,
-  isDirect,
-  type Op,
-  type Policy,
-  resume,
-  send,
-} from '../core/policy.js';
+import type { Call, ExchangeResult, Op, Policy } from '../core/policy.js';
+import { direct, directResponse, policyOf } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { abortedError, totalTimeoutError } from '../core/wire.js';
@@ -177,18 +168,17 @@ const perform = (op: Op): unknown => {
 };
 
 /**
- * One buffered call. A direct one ({@link isDirect}) sends its first exchange here and enters the
+ * One buffered call. A direct one ({@link direct}) sends its first exchange here and enters the
  * policy only when the result asks for it; any other runs the policy from its start.
  */
 export function requestAsync(call: Call): Promise<Response> {
-  if (!isDirect(call)) return runAsync(send(call));
-  checkCall(call);
+  if (!direct(call)) return runAsync(policyOf(call));
   const { request, cfg } = call;
   return (
     exchangeAsync(request, false, call.deadline, cfg.signal, cfg.cancel) as Promise<ExchangeResult>
   ).then(
-    (result) => directResponse(call, result) ?? runAsync(resume(call, { result })),
-    (error: unknown) => runAsync(resume(call, { error })),
+    (result) => directResponse(call, result) ?? runAsync(policyOf(call, { result })),
+    (error: unknown) => runAsync(policyOf(call, { error })),
   );
 }
 

@@ -134,7 +134,7 @@ export const callOf = (request: PreparedRequest, cfg: PolicyConfig): Call => ({
 
 /** The policy of one call, from the options already merged over a client's defaults. */
 export function callPolicy(method: string, url: string | URL, options: RequestOptions): Policy {
-  return send(prepareCall(method, url, options));
+  return policyOf(prepareCall(method, url, options));
 }
 
 /** The policy of one `stream()` call: the same, answering with the final response's head. */
@@ -143,21 +143,24 @@ export function streamPolicy(method: string, url: string | URL, options: Request
 }
 
 /**
- * Whether a buffered call can run its first exchange without the generator: nothing runs around
- * it (no hooks, no cookie jar, no Digest). A face then sends it itself ({@link checkCall}), asks
- * {@link directResponse} whether its result ends the call, and enters the policy ({@link resume})
- * only when it does not: a redirect, a retry, an error. Most calls end there, with no generator,
- * no ops and no history made for them.
+ * Whether a buffered call runs its first exchange without the generator: nothing runs around it
+ * (no hooks, no cookie jar, no Digest). A face then sends `call.request` itself, asks
+ * {@link directResponse} whether its result ends the call, and enters the policy
+ * ({@link policyOf} with the outcome) only when it does not: a redirect, a retry, an error. Most
+ * calls end there, with no generator, no ops and no history made for them. When true, the call has
+ * been checked as the policy checks each exchange (AbortedError, TotalTimeoutError thrown); when
+ * false, run `policyOf(call)`.
  */
-export const isDirect = ({ cfg }: Call): boolean =>
-  cfg.jar === null && cfg.digest === null && cfg.hooks === NO_HOOKS;
-
-/** Throws what the policy would before the call's first exchange: it was aborted, or its time is up. */
-export const checkCall = (call: Call): void => check(call.cfg, call.deadline, call.request);
+export function direct(call: Call): boolean {
+  const { cfg } = call;
+  if (cfg.jar !== null || cfg.digest !== null || cfg.hooks !== NO_HOOKS) return false;
+  check(cfg, call.deadline, call.request);
+  return true;
+}
 
 /**
  * The Response a direct call's first exchange ends with, as the policy would return it (or throw
- * it, under throwHttpErrors); undefined when the policy has more to do with it ({@link resume}).
+ * it, under throwHttpErrors); undefined when the policy has more to do with it ({@link policyOf}, with the result).
  */
 export function directResponse(call: Call, result: ExchangeResult): Response | undefined {
   const { request, cfg } = call;
@@ -167,8 +170,8 @@ export function directResponse(call: Call, result: ExchangeResult): Response | u
   return finalResponse(request, response);
 }
 
-/** The policy of a direct call, from the outcome of its first exchange on. */
-export const resume = (call: Call, first: Outcome): Policy => send(call, false, first);
+/** The policy of a buffered call; with `first`, from the outcome of its first exchange on (see {@link direct}). */
+export const policyOf = (call: Call, first?: Outcome): Policy => send(call, false, first);
 
 /** What a first exchange that already ran gave: its result, or what it threw. */
 export type Outcome = { result: ExchangeResult } | { error: unknown };
@@ -258,11 +261,11 @@ function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): v
  * StreamHead whose body is still in the worker): the responses the call does not return (redirects
  * it follows, statuses it retries) are discarded without reading their bodies, and the final one is
  * returned unread. Nothing is retried once the final response has been returned. With `first`, the
- * call's first exchange has run already (a direct call's, see {@link isDirect}) and this is its outcome.
+ * call's first exchange has run already (a direct call's, see {@link direct}) and this is its outcome.
  */
 export function send(call: Call): Policy;
 export function send(call: Call, stream: true): Policy<StreamHead>;
-export function send(call: Call, stream: false, first: Outcome): Policy;
+export function send(call: Call, stream: false, first: Outcome | undefined): Policy;
 export function* send(call: Call, stream = false, first?: Outcome): Policy<Response | StreamHead> {
   const { cfg, deadline } = call;
   // A streamed response whose body is open and that is not (yet) the call's result.

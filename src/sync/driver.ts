@@ -7,17 +7,8 @@ import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
-import {
-  type Call,
-  checkCall,
-  directResponse,
-  type ExchangeResult,
-  isDirect,
-  type Op,
-  type Policy,
-  resume,
-  send,
-} from '../core/policy.js';
+import type { Call, ExchangeResult, Op, Policy } from '../core/policy.js';
+import { direct, directResponse, policyOf } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { refuseAsyncSource } from '../core/upload.js';
@@ -167,19 +158,18 @@ const perform = (op: Op): unknown => {
 };
 
 /**
- * One buffered call. A direct one ({@link isDirect}) sends its first exchange here and enters the
+ * One buffered call. A direct one ({@link direct}) sends its first exchange here and enters the
  * policy only when the result asks for it; any other runs the policy from its start.
  */
 export function requestSync(call: Call): Response {
-  if (!isDirect(call)) return runSync(send(call));
-  checkCall(call);
+  if (!direct(call)) return runSync(policyOf(call));
   let result: ExchangeResult;
   try {
     result = exchangeWithHint(call.request, false, call.deadline, call.cfg.cancel) as ExchangeResult;
   } catch (error) {
-    return runSync(resume(call, { error }));
+    return runSync(policyOf(call, { error }));
   }
-  return directResponse(call, result) ?? runSync(resume(call, { result }));
+  return directResponse(call, result) ?? runSync(policyOf(call, { result }));
 }
 
 export function runSync<R = Response>(policy: Policy<R>): R {
