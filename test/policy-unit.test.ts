@@ -16,7 +16,7 @@ import {
   TooManyRedirectsError,
 } from '../src/core/errors.ts';
 import { prepare, type RequestOptions } from '../src/core/options.ts';
-import { type ExchangeResult, type Op, type Policy, policyConfig, send } from '../src/core/policy.ts';
+import { callOf, type ExchangeResult, type Op, type Policy, policyConfig, send } from '../src/core/policy.ts';
 import type { Response } from '../src/core/response.ts';
 import { backoff, DEFAULT_RETRY, parseRetryAfter } from '../src/core/retry.ts';
 
@@ -34,7 +34,7 @@ function reply(status: number, headers: string[] = [], body = ''): ExchangeResul
 }
 
 function start(method: string, url: string, options: RequestOptions = {}): { gen: Policy; op: Op } {
-  const gen = send(prepare(method, url, options), policyConfig(options));
+  const gen = send(callOf(prepare(method, url, options), policyConfig(options)));
   const step = gen.next();
   assert.equal(step.done, false);
   return { gen, op: step.value as Op };

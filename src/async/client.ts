@@ -18,7 +18,7 @@ import type { PoolStats } from '../core/stats.js';
 import { asyncView, type PoolView } from '../pools.js';
 import { SyncClient } from '../sync/client.js';
 import { runAsyncAll } from './all.js';
-import { runAsync } from './driver.js';
+import { requestAsync, runAsync } from './driver.js';
 import type { StreamingResponse } from './streaming.js';
 
 /**
@@ -43,7 +43,7 @@ export class Client extends Face<Promise<Response>, Promise<StreamingResponse>> 
   }
 
   async request(method: string, url: string | URL, options?: RequestOptions): Promise<Response> {
-    return runAsync(this.policy(method, url, options));
+    return requestAsync(this.call(method, url, options));
   }
 
   /**

@@ -6,7 +6,8 @@ import { type CancelToken, watchToken } from '../core/cancel-token.js';
 import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import type { PreparedRequest } from '../core/options.js';
-import type { ExchangeResult, Op, Policy } from '../core/policy.js';
+import type { Call, ExchangeResult, Op, Policy } from '../core/policy.js';
+import { direct, directResponse, policyOf } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { abortedError, totalTimeoutError } from '../core/wire.js';
@@ -37,52 +38,82 @@ export function exchangeAsync(
   cancel?: CancelToken,
 ): Promise<ExchangeResult | StreamingResponse> {
   const mock = mockPoolFor(request.pool);
-  const exchange = new Exchange(nextId(), request, stream, mock ? MOCK : ASYNC);
-  return new Promise((resolve, reject) => {
-    const wake: Wake = { resolve: undefined };
-    let settled = false;
-    let abandoned = false;
-    let release = () => {};
-    const update = () => {
-      if (!settled && exchange.ready) {
-        settled = true;
-        const body = exchange.body;
-        if (stream && body?.head) resolve(new StreamingResponse(body, wake, () => release()));
-        else {
-          try {
-            resolve(exchange.result());
-          } catch (error) {
-            reject(error);
-          }
+  const waiter = new Waiter(new Exchange(nextId(), request, stream, mock ? MOCK : ASYNC));
+  const promise = new Promise<ExchangeResult | StreamingResponse>((resolve, reject) => {
+    waiter.resolve = resolve;
+    waiter.reject = reject;
+  });
+  if (mock) answerMock(waiter.exchange, mock, deadline, signal, cancel, waiter);
+  else openAsync((handle) => waiter.exchange.open(settingsToSend(handle, 'async', request.pool)), waiter);
+  if (!waiter.settled && (Number.isFinite(deadline) || signal || cancel))
+    waiter.release = bound(deadline, signal, cancel, request, (error) => waiter.abandon(error));
+  return promise;
+}
+
+/**
+ * What waits for one exchange: it listens for the exchange's replies and settles the exchange's
+ * promise once it is ready. One object per exchange, rather than a closure per role.
+ */
+class Waiter implements Listener {
+  readonly exchange: Exchange;
+  resolve: (value: ExchangeResult | StreamingResponse) => void = noop;
+  reject: (error: unknown) => void = noop;
+  /** a streamed body's reader, woken at each reply (made only for an exchange with a body on the wire) */
+  readonly wake: Wake | undefined;
+  settled = false;
+  /** the caller gave up: later replies are dropped */
+  #abandoned = false;
+  /** disarms the deadline, signal and token, once the exchange is over */
+  release: () => void = noop;
+
+  constructor(exchange: Exchange) {
+    this.exchange = exchange;
+    if (exchange.body) this.wake = { resolve: undefined };
+  }
+
+  message(reply: FromWorker): void {
+    if (this.#abandoned) return;
+    this.exchange.accept(reply);
+    this.#update();
+  }
+
+  fail(error: OnepoolError): void {
+    this.exchange.fail(error);
+    this.#update();
+  }
+
+  abandon(error: OnepoolError): void {
+    this.#abandoned = true;
+    if (this.exchange.abort(error)) closeAsync(this.exchange.id);
+    this.#update();
+  }
+
+  #update(): void {
+    const exchange = this.exchange;
+    const body = exchange.body;
+    if (!this.settled && exchange.ready) {
+      this.settled = true;
+      if (exchange.streamed && body?.head)
+        this.resolve(new StreamingResponse(body, this.wake!, () => this.release()));
+      else {
+        try {
+          this.resolve(exchange.result());
+        } catch (error) {
+          this.reject(error);
         }
       }
-      const body = exchange.body;
-      if (body ? body.ended || body.error || body.cancelled : exchange.ready) release();
+    }
+    if (body ? body.ended || body.error || body.cancelled : exchange.ready) this.release();
+    const wake = this.wake;
+    if (wake?.resolve) {
       const w = wake.resolve;
       wake.resolve = undefined;
-      w?.();
-    };
-    const listener = {
-      message: (reply: FromWorker) => {
-        if (abandoned) return;
-        exchange.accept(reply);
-        update();
-      },
-      fail: (error: OnepoolError) => {
-        exchange.fail(error);
-        update();
-      },
-    };
-    if (mock) answerMock(exchange, mock, deadline, signal, cancel, listener);
-    else openAsync((handle) => exchange.open(settingsToSend(handle, 'async', request.pool)), listener);
-    if (settled || (!Number.isFinite(deadline) && !signal && !cancel)) return;
-    release = bound(deadline, signal, cancel, request, (error) => {
-      abandoned = true;
-      if (exchange.abort(error)) closeAsync(exchange.id);
-      update();
-    });
-  });
+      w();
+    }
+  }
 }
+
+const noop = (): void => {};
 
 /** A mock pool answers in this thread; a pass-through runs on the real pool within the same bounds. */
 function answerMock(
@@ -113,7 +144,7 @@ function bound(
 ): () => void {
   if (signal?.aborted || cancel?.cancelled) {
     giveUp(abortedError(request));
-    return () => {};
+    return noop;
   }
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => giveUp(totalTimeoutError(request)), Math.max(0, deadline - Date.now()))
@@ -135,6 +166,21 @@ const perform = (op: Op): unknown => {
   if (op.kind === 'observe') return op.publish('async');
   return op.fn(...(op.args as never[]));
 };
+
+/**
+ * One buffered call. A direct one ({@link direct}) sends its first exchange here and enters the
+ * policy only when the result asks for it; any other runs the policy from its start.
+ */
+export function requestAsync(call: Call): Promise<Response> {
+  if (!direct(call)) return runAsync(policyOf(call));
+  const { request, cfg } = call;
+  return (
+    exchangeAsync(request, false, call.deadline, cfg.signal, cfg.cancel) as Promise<ExchangeResult>
+  ).then(
+    (result) => directResponse(call, result) ?? runAsync(policyOf(call, { result })),
+    (error: unknown) => runAsync(policyOf(call, { error })),
+  );
+}
 
 export async function runAsync<R = Response>(policy: Policy<R>): Promise<R> {
   let step = policy.next();

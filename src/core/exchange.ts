@@ -28,8 +28,8 @@ import { exchangeMessage, exchangeResult, failure } from './wire.js';
 /** What an exchange needs of the channel it runs on. */
 export interface ExchangeChannel {
   readonly mode: 'sync' | 'async';
-  /** Posts a message that expects no reply (credit, cancel, the next upload chunk), moving `transfer`. */
-  notify(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** Posts a message that expects no reply (credit, cancel, the next upload chunk), moving `transfer`. A function of its own (no `this`), so that an exchange can hand it on as it is. */
+  readonly notify: (message: ToWorker, transfer?: ArrayBuffer[]) => void;
 }
 
 export class Exchange {
@@ -46,8 +46,8 @@ export class Exchange {
   /** a buffered exchange's final reply */
   #reply: FromWorker | undefined;
   #error: OnepoolError | undefined;
-  /** the chunks of a streamed-on-the-wire buffered exchange, and their size */
-  readonly #collected: Uint8Array[] = [];
+  /** the chunks of a streamed-on-the-wire buffered exchange (none other has any), and their size */
+  #collected: Uint8Array[] | undefined;
   #size = 0;
 
   constructor(id: number, request: PreparedRequest, streamed: boolean, channel: ExchangeChannel) {
@@ -68,9 +68,10 @@ export class Exchange {
           }
           channel.notify(message, transfer);
         }
-      : (message: ToWorker, transfer?: ArrayBuffer[]) => channel.notify(message, transfer);
+      : channel.notify;
     this.#interim = interimHandler(request, id, post, channel.mode);
     if (streamed || request.onDownloadProgress) this.body = new StreamState(id, request, post, this.#interim);
+    if (this.body && !streamed) this.#collected = [];
   }
 
   /**
@@ -107,7 +108,7 @@ export class Exchange {
   #collect(body: StreamState): void {
     while (body.chunks.length > 0) {
       const chunk = body.take()!;
-      this.#collected.push(chunk);
+      this.#collected!.push(chunk);
       this.#size += chunk.byteLength;
     }
     if (body.ended && !body.error) body.take();
@@ -150,6 +151,6 @@ export class Exchange {
     }
     if (body.error) throw body.error;
     // The end's timings, which have the download and the total the head's lack.
-    return headResult(body.head!, joinExact(this.#collected, this.#size), body.timings);
+    return headResult(body.head!, joinExact(this.#collected ?? [], this.#size), body.timings);
   }
 }

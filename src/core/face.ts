@@ -11,7 +11,7 @@ import { validateHooks } from './hooks.js';
 import { mergeOptions } from './merge-options.js';
 import { checkRequestOptions } from './option-keys.js';
 import type { RequestOptions } from './options.js';
-import { callPolicy, type Policy, streamPolicy } from './policy.js';
+import { type Call, type Policy, prepareCall, streamPolicy } from './policy.js';
 import type { StreamHead } from './streaming.js';
 
 /**
@@ -55,11 +55,11 @@ export abstract class Face<R, S = unknown> {
     return isJar(this.defaults.cookies) ? this.defaults.cookies : null;
   }
 
-  /** The policy generator for one call, ready for this face's driver. */
-  protected policy(method: string, url: string | URL, options?: RequestOptions): Policy {
+  /** One call, resolved, ready for this face's driver. */
+  protected call(method: string, url: string | URL, options?: RequestOptions): Call {
     // Checked before the merge: merging hooks keeps only the names it knows.
     checkRequestOptions(options);
-    return callPolicy(method, url, mergeOptions(this.defaults, options));
+    return prepareCall(method, url, mergeOptions(this.defaults, options));
   }
 
   /** The same for a `stream()` call: it ends at the final response's head. */

@@ -248,14 +248,17 @@ export interface ReadHeaders {
   /** flat [name, value, ...], in the order given */
   headers: string[];
   /** names given as null or undefined: not sent from the defaults under this list */
-  removed: Set<string>;
+  removed: ReadonlySet<string>;
 }
+
+// What a call without headers reads: nothing is ever added to it.
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** Reads a header list in one pass (an iterable may be a generator, readable only once). */
 export function readHeaders(init: HeadersInit | undefined): ReadHeaders {
   const headers: string[] = [];
+  if (init === undefined || init === null) return { headers, removed: NO_NAMES };
   const removed = new Set<string>();
-  if (init === undefined || init === null) return { headers, removed };
   const remove = (name: unknown) => {
     if (typeof name !== 'string' || !TOKEN.test(name))
       throw new InvalidHeaderError(`invalid header name: ${JSON.stringify(String(name))}`);
@@ -504,15 +507,8 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   // onepool's defaults go first, in this order (the README's), then the user's headers in the
   // order given: a caller who cares about the order on the wire sets it. A name the user gave, or
   // set to null, has no default.
-  const defaults: string[] = [];
-  const byDefault = (name: string, value: string) => {
-    if (!removed.has(name) && findHeader(headers, name) === -1) defaults.push(name, value);
-  };
-  byDefault('user-agent', USER_AGENT);
-  byDefault('accept', '*/*');
   const decompress = opts.decompress !== false;
-  if (decompress) byDefault('accept-encoding', ACCEPT_ENCODING);
-  headers.unshift(...defaults);
+  const sent = withDefaults(headers, removed, decompress);
   const maxResponseSize = opts.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
   if (typeof maxResponseSize !== 'number' || !(maxResponseSize >= 0))
     throw new InvalidArgumentError('maxResponseSize must be a number of bytes >= 0');
@@ -532,7 +528,7 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
   return {
     method: upper,
     url,
-    headers,
+    headers: sent,
     body,
     upload,
     replayable: upload?.replayable ?? true,
@@ -550,6 +546,17 @@ export function prepare(method: string, input: string | URL, opts: RequestOption
     // Validated with the rest of the policy's options (policy.ts); only its being 0 matters here.
     dropRedirectBodies: opts.maxRedirects !== 0,
   };
+}
+
+/** onepool's default headers that `headers` neither gives nor `removed` removes, then `headers`. */
+function withDefaults(headers: string[], removed: ReadonlySet<string>, decompress: boolean): string[] {
+  const lacks = (name: string) => !removed.has(name) && findHeader(headers, name) === -1;
+  const out: string[] = [];
+  if (lacks('user-agent')) out.push('user-agent', USER_AGENT);
+  if (lacks('accept')) out.push('accept', '*/*');
+  if (decompress && lacks('accept-encoding')) out.push('accept-encoding', ACCEPT_ENCODING);
+  for (const item of headers) out.push(item);
+  return out;
 }
 
 /** timeout.total in ms (0: none), validated. */

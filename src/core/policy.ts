@@ -37,7 +37,6 @@ import type { WireResponse } from './protocol.js';
 import { DEFAULT_MAX_REDIRECTS, nextHop } from './redirects.js';
 import { Response } from './response.js';
 import {
-  DEFAULT_RETRY,
   type RetryPolicy,
   resolveRetry,
   retryAfterError,
@@ -91,16 +90,7 @@ export interface PolicyConfig {
   digest: (DigestCredentials & { sessions: DigestSessions }) | null;
 }
 
-export const DEFAULT_POLICY: PolicyConfig = Object.freeze({
-  maxRedirects: DEFAULT_MAX_REDIRECTS,
-  retry: DEFAULT_RETRY,
-  jar: null,
-  hooks: {},
-  total: 0,
-  signal: undefined,
-  cancel: undefined,
-  digest: null,
-});
+const NO_HOOKS: Hooks = Object.freeze({});
 
 /** The policy half of a call's options. */
 export function policyConfig(options: RequestOptions): PolicyConfig {
@@ -115,7 +105,7 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
     maxRedirects,
     retry: resolveRetry(options.retry),
     jar: resolveJar(options.cookies),
-    hooks: validateHooks(options.hooks),
+    hooks: options.hooks === undefined ? NO_HOOKS : validateHooks(options.hooks),
     total: totalTimeout(options.timeout),
     signal: options.signal,
     cancel: options.cancel === undefined ? undefined : CancelToken.from(options.cancel),
@@ -123,15 +113,84 @@ export function policyConfig(options: RequestOptions): PolicyConfig {
   };
 }
 
+/** One call, resolved: its first request, its policy and when it must end (ms since the epoch; Infinity: never). */
+export interface Call {
+  request: PreparedRequest;
+  cfg: PolicyConfig;
+  deadline: number;
+}
+
+/** One call, from the options already merged over a client's defaults. */
+export function prepareCall(method: string, url: string | URL, options: RequestOptions): Call {
+  return callOf(withEnvironment(prepare(method, url, options), options), policyConfig(options));
+}
+
+/** A call of `request` under `cfg`, starting now. */
+export const callOf = (request: PreparedRequest, cfg: PolicyConfig): Call => ({
+  request,
+  cfg,
+  deadline: cfg.total > 0 ? Date.now() + cfg.total : Number.POSITIVE_INFINITY,
+});
+
 /** The policy of one call, from the options already merged over a client's defaults. */
 export function callPolicy(method: string, url: string | URL, options: RequestOptions): Policy {
-  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options));
+  return policyOf(prepareCall(method, url, options));
 }
 
 /** The policy of one `stream()` call: the same, answering with the final response's head. */
 export function streamPolicy(method: string, url: string | URL, options: RequestOptions): Policy<StreamHead> {
-  return send(withEnvironment(prepare(method, url, options), options), policyConfig(options), true);
+  return send(prepareCall(method, url, options), true);
 }
+
+/**
+ * Whether a buffered call runs its first exchange without the generator: nothing runs around it
+ * (no hooks, no cookie jar, no Digest). A face then sends `call.request` itself, asks
+ * {@link directResponse} whether its result ends the call, and enters the policy
+ * ({@link policyOf} with the outcome) only when it does not: a redirect, a retry, an error. Most
+ * calls end there, with no generator, no ops and no history made for them. When true, the call has
+ * been checked as the policy checks each exchange (AbortedError, TotalTimeoutError thrown); when
+ * false, run `policyOf(call)`.
+ */
+export function direct(call: Call): boolean {
+  const { cfg } = call;
+  if (cfg.jar !== null || cfg.digest !== null || cfg.hooks !== NO_HOOKS) return false;
+  check(cfg, call.deadline, call.request);
+  return true;
+}
+
+/**
+ * The Response a direct call's first exchange ends with, as the policy would return it (or throw
+ * it, under throwHttpErrors); undefined when the policy has more to do with it ({@link policyOf}, with the result).
+ */
+export function directResponse(call: Call, result: ExchangeResult): Response | undefined {
+  const { request, cfg } = call;
+  const response = new Response(result, request.url.href);
+  if (retryWait(request, response, 0, cfg, call.deadline) !== null) return undefined;
+  if (nextHop(request, response, response.history, cfg.maxRedirects)) return undefined;
+  return finalResponse(request, response);
+}
+
+/** The policy of a buffered call; with `first`, from the outcome of its first exchange on (see {@link direct}). */
+export const policyOf = (call: Call, first?: Outcome): Policy => send(call, false, first);
+
+/** What a first exchange that already ran gave: its result, or what it threw. */
+export type Outcome = { result: ExchangeResult } | { error: unknown };
+
+/** The wait before retrying after `seen`, or null when the call does not retry it. */
+function retryWait(
+  request: PreparedRequest,
+  seen: Response,
+  retries: number,
+  cfg: PolicyConfig,
+  deadline: number,
+): number | null {
+  const wait = request.replayable ? retryAfterResponse(seen, request.method, retries, cfg.retry) : null;
+  return wait !== null && Date.now() + wait < deadline ? wait : null;
+}
+
+/** A buffered call's final response, or its HTTPStatusError under throwHttpErrors. */
+const finalResponse = (first: PreparedRequest, response: Response): Response =>
+  first.throwHttpErrors ? response.raiseForStatus() : response;
 
 /** Runs every hook of `name` in order; returns the last value one of them returned. */
 function* hooks(cfg: PolicyConfig, name: HookName, ...args: unknown[]): Generator<Op, unknown, unknown> {
@@ -185,12 +244,15 @@ const retried = (
   cause: { error: unknown } | { response: Response | StreamHead },
 ): Op => ({ kind: 'observe', publish: (face) => publishRetry(face, request, retries + 1, wait, cause) });
 
+const requestInfo = (request: PreparedRequest) => ({ method: request.method, url: request.url.href });
+
 function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): void {
-  const info = { method: request.method, url: request.url.href };
   if (cfg.signal?.aborted || cfg.cancel?.cancelled)
-    throw Object.assign(new AbortedError('the request was aborted'), { request: info });
-  if (Date.now() >= deadline) {
-    throw Object.assign(new TotalTimeoutError(`timeout.total (${cfg.total} ms) passed`), { request: info });
+    throw Object.assign(new AbortedError('the request was aborted'), { request: requestInfo(request) });
+  if (deadline !== Number.POSITIVE_INFINITY && Date.now() >= deadline) {
+    throw Object.assign(new TotalTimeoutError(`timeout.total (${cfg.total} ms) passed`), {
+      request: requestInfo(request),
+    });
   }
 }
 
@@ -198,157 +260,161 @@ function check(cfg: PolicyConfig, deadline: number, request: PreparedRequest): v
  * The whole life of one call. With `stream`, each exchange answers at its response head (a
  * StreamHead whose body is still in the worker): the responses the call does not return (redirects
  * it follows, statuses it retries) are discarded without reading their bodies, and the final one is
- * returned unread. Nothing is retried once the final response has been returned.
+ * returned unread. Nothing is retried once the final response has been returned. With `first`, the
+ * call's first exchange has run already (a direct call's, see {@link direct}) and this is its outcome.
  */
-export function send(first: PreparedRequest, cfg?: PolicyConfig): Policy;
-export function send(first: PreparedRequest, cfg: PolicyConfig, stream: true): Policy<StreamHead>;
-export function* send(
-  first: PreparedRequest,
-  cfg: PolicyConfig = DEFAULT_POLICY,
-  stream = false,
-): Policy<Response | StreamHead> {
-  const held: Held = { open: undefined };
-  try {
-    return yield* attempts(first, cfg, stream, held);
-  } finally {
-    // Thrown out of (TooManyRedirectsError, a hook's error, a timeout): nobody will read this body.
-    held.open?.discard();
-  }
-}
-
-/** A streamed response whose body is open and that is not (yet) the call's result. */
-interface Held {
-  open: StreamHead | undefined;
-}
-
-function* attempts(
-  first: PreparedRequest,
-  cfg: PolicyConfig,
-  stream: boolean,
-  held: Held,
-): Policy<Response | StreamHead> {
-  const deadline = cfg.total > 0 ? Date.now() + cfg.total : Number.POSITIVE_INFINITY;
+export function send(call: Call): Policy;
+export function send(call: Call, stream: true): Policy<StreamHead>;
+export function send(call: Call, stream: false, first: Outcome | undefined): Policy;
+export function* send(call: Call, stream = false, first?: Outcome): Policy<Response | StreamHead> {
+  const { cfg, deadline } = call;
+  // A streamed response whose body is open and that is not (yet) the call's result.
+  let held: StreamHead | undefined;
   const history: Response[] = [];
   let retries = 0;
   let staleRetried = false;
-  const discard = () => {
-    held.open?.discard();
-    held.open = undefined;
-  };
-  let request = yield* hookedRequest(cfg, 'beforeRequest', first, (plain) => plain);
-  // An Authorization header of the caller's own (or a hook's) wins over Digest, as over Basic.
-  let digest = cfg.digest && findHeader(request.headers, 'authorization') === -1 ? cfg.digest : null;
-  if (digest && !request.replayable) {
-    // Checked before anything is sent: answering a challenge means sending the body again. httpx
-    // buffers such a body for its DigestAuth; here it streams from the caller, so it is refused.
-    throw new InvalidArgumentError(
-      "auth type 'digest' needs a body that can be sent again (a string, bytes, json, form, file() or multipart), not an iterable or stream",
-    );
-  }
-  // At most one answer per challenge, and one more for a `stale=true` one: a wrong password ends
-  // with its 401, never a loop. Counted per hop, since a redirect may lead to another realm.
-  let answered = false;
-  let staleAnswered = false;
-  for (;;) {
-    check(cfg, deadline, request);
-    let sent = cfg.jar
-      ? { ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) }
-      : request;
-    if (digest && findHeader(sent.headers, 'authorization') === -1) {
-      // Made per exchange, not carried in `request`: it signs this method and target, with the next nc.
-      const { url } = sent;
-      const value = digest.sessions.authorization(url.origin, digest, sent.method, url.pathname + url.search);
-      if (value !== undefined) sent = { ...sent, headers: [...sent.headers, 'authorization', value] };
+  try {
+    let request = cfg.hooks.beforeRequest?.length
+      ? yield* hookedRequest(cfg, 'beforeRequest', call.request, (plain) => plain)
+      : call.request;
+    // An Authorization header of the caller's own (or a hook's) wins over Digest, as over Basic.
+    let digest = cfg.digest && findHeader(request.headers, 'authorization') === -1 ? cfg.digest : null;
+    if (digest && !request.replayable) {
+      // Checked before anything is sent: answering a challenge means sending the body again. httpx
+      // buffers such a body for its DigestAuth; here it streams from the caller, so it is refused.
+      throw new InvalidArgumentError(
+        "auth type 'digest' needs a body that can be sent again (a string, bytes, json, form, file() or multipart), not an iterable or stream",
+      );
     }
-    let result: unknown;
-    try {
-      result = yield {
-        kind: 'exchange',
-        request: sent as PreparedRequest,
-        deadline,
-        signal: cfg.signal,
-        cancel: cfg.cancel,
-        stream,
-      };
-    } catch (error) {
-      // A body that was streamed out is gone: nothing sends it again.
-      if (request.replayable && staleRetry(error, request.method, staleRetried)) {
-        staleRetried = true;
-        if (observingRetries()) yield retried(request, retries, 0, { error });
+    // At most one answer per challenge, and one more for a `stale=true` one: a wrong password ends
+    // with its 401, never a loop. Counted per hop, since a redirect may lead to another realm.
+    let answered = false;
+    let staleAnswered = false;
+    for (;;) {
+      let result: unknown;
+      try {
+        if (first) {
+          // Checked, and sent as it is (a direct call has no jar and no Digest), by the face.
+          const outcome = first;
+          first = undefined;
+          if ('error' in outcome) throw outcome.error;
+          result = outcome.result;
+        } else {
+          check(cfg, deadline, request);
+          let sent = cfg.jar
+            ? { ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) }
+            : request;
+          if (digest && findHeader(sent.headers, 'authorization') === -1) {
+            // Made per exchange, not carried in `request`: it signs this method and target, with the next nc.
+            const { url } = sent;
+            const value = digest.sessions.authorization(
+              url.origin,
+              digest,
+              sent.method,
+              url.pathname + url.search,
+            );
+            if (value !== undefined) sent = { ...sent, headers: [...sent.headers, 'authorization', value] };
+          }
+          result = yield {
+            kind: 'exchange',
+            request: sent as PreparedRequest,
+            deadline,
+            signal: cfg.signal,
+            cancel: cfg.cancel,
+            stream,
+          };
+        }
+      } catch (error) {
+        // A body that was streamed out is gone: nothing sends it again.
+        if (request.replayable && staleRetry(error, request.method, staleRetried)) {
+          staleRetried = true;
+          if (observingRetries()) yield retried(request, retries, 0, { error });
+          retries++;
+          continue;
+        }
+        const wait = request.replayable ? retryAfterError(error, request.method, retries, cfg.retry) : null;
+        if (wait === null || Date.now() + wait >= deadline)
+          throw staleError(error, request.method, cfg.retry);
+        request = yield* backOff(cfg, request, retries, wait, { error });
         retries++;
         continue;
       }
-      const wait = request.replayable ? retryAfterError(error, request.method, retries, cfg.retry) : null;
-      if (wait === null || Date.now() + wait >= deadline) throw staleError(error, request.method, cfg.retry);
-      request = yield* backOff(cfg, request, retries, wait, { error });
-      retries++;
-      continue;
-    }
-    let response: Response | StreamHead;
-    if (stream) {
-      held.open = result as StreamHead;
-      held.open.place(history, retries);
-      response = held.open;
-    } else response = new Response(result as ExchangeResult, request.url.href, history, retries);
-    if (cfg.jar) storeCookies(cfg.jar, request.url, response.headers.getSetCookie());
-    // The plain request is made only for hooks that will see it: most calls have none.
-    const replaced = cfg.hooks.afterResponse?.length
-      ? yield* hooks(cfg, 'afterResponse', response, toHookRequest(request))
-      : undefined;
-    if (stream ? replaced instanceof StreamHead : replaced instanceof Response) {
-      if (replaced !== held.open) discard();
-      response = replaced as Response | StreamHead;
-      if (response instanceof StreamHead) {
-        held.open = response;
-        held.open.place(history, retries);
+      let response: Response | StreamHead;
+      if (stream) {
+        held = result as StreamHead;
+        held.place(history, retries);
+        response = held;
+      } else response = new Response(result as ExchangeResult, request.url.href, history, retries);
+      if (cfg.jar) storeCookies(cfg.jar, request.url, response.headers.getSetCookie());
+      // The plain request is made only for hooks that will see it: most calls have none.
+      const replaced = cfg.hooks.afterResponse?.length
+        ? yield* hooks(cfg, 'afterResponse', response, toHookRequest(request))
+        : undefined;
+      if (stream ? replaced instanceof StreamHead : replaced instanceof Response) {
+        if (replaced !== held) held = discard(held);
+        response = replaced as Response | StreamHead;
+        if (response instanceof StreamHead) {
+          held = response;
+          held.place(history, retries);
+        }
       }
-    }
-    // What redirect and retry decisions (and the history) see: for a stream, the head, bodiless.
-    const seen = response instanceof Response ? response : response.toResponse();
+      // What redirect and retry decisions (and the history) see: for a stream, the head, bodiless.
+      const seen = response instanceof Response ? response : response.toResponse();
 
-    if (digest && seen.status === 401) {
-      const challenge = digestChallenge(seen.headers.getAll('www-authenticate'));
-      if (challenge && (!answered || (challenge.stale && !staleAnswered))) {
-        if (answered) staleAnswered = true;
-        answered = true;
-        // The 401's cookies are in the jar already (above), so the answer carries them.
-        digest.sessions.remember(request.url.origin, challenge);
-        discard();
+      if (digest && seen.status === 401) {
+        const challenge = digestChallenge(seen.headers.getAll('www-authenticate'));
+        if (challenge && (!answered || (challenge.stale && !staleAnswered))) {
+          if (answered) staleAnswered = true;
+          answered = true;
+          // The 401's cookies are in the jar already (above), so the answer carries them.
+          digest.sessions.remember(request.url.origin, challenge);
+          held = discard(held);
+          continue;
+        }
+      }
+      const wait = retryWait(request, seen, retries, cfg, deadline);
+      if (wait !== null) {
+        held = discard(held);
+        request = yield* backOff(cfg, request, retries, wait, { response });
+        retries++;
         continue;
       }
-    }
-    const wait = request.replayable ? retryAfterResponse(seen, request.method, retries, cfg.retry) : null;
-    if (wait !== null && Date.now() + wait < deadline) {
-      discard();
-      request = yield* backOff(cfg, request, retries, wait, { response });
-      retries++;
-      continue;
-    }
-    const next = nextHop(request, seen, history, cfg.maxRedirects);
-    if (next) {
-      discard();
-      history.push(seen);
-      if (observingRedirects()) {
-        const from = request;
-        const count = history.length;
-        yield { kind: 'observe', publish: (face) => publishRedirect(face, from, seen, next.url, count) };
+      const next = nextHop(request, seen, history, cfg.maxRedirects);
+      if (next) {
+        held = discard(held);
+        history.push(seen);
+        if (observingRedirects()) {
+          const from = request;
+          const count = history.length;
+          yield { kind: 'observe', publish: (face) => publishRedirect(face, from, seen, next.url, count) };
+        }
+        // As Authorization is (redirects.ts): never to another origin, for the rest of the chain.
+        if (next.url.origin !== request.url.origin) digest = null;
+        answered = false;
+        staleAnswered = false;
+        request = yield* hookedRequest(cfg, 'beforeRedirect', next, (plain) => ({
+          request: plain,
+          response,
+        }));
+        continue;
       }
-      // As Authorization is (redirects.ts): never to another origin, for the rest of the chain.
-      if (next.url.origin !== request.url.origin) digest = null;
-      answered = false;
-      staleAnswered = false;
-      request = yield* hookedRequest(cfg, 'beforeRedirect', next, (plain) => ({ request: plain, response }));
-      continue;
-    }
-    if (first.throwHttpErrors && response.status >= 400) {
-      if (response instanceof Response) response.raiseForStatus();
-      else {
+      if (response instanceof Response) return finalResponse(call.request, response);
+      if (call.request.throwHttpErrors && response.status >= 400) {
         // The error carries the body, as request()'s does: read it, then throw.
         const body = (yield { kind: 'read', response }) as Uint8Array;
         throw new HTTPStatusError(response.toResponse(body));
       }
+      held = undefined;
+      return response;
     }
-    held.open = undefined;
-    return response;
+  } finally {
+    // Thrown out of (TooManyRedirectsError, a hook's error, a timeout): nobody will read this body.
+    held?.discard();
   }
+}
+
+/** Drops a streamed response the call will not return, unread; what is held after it (nothing). */
+function discard(held: StreamHead | undefined): undefined {
+  held?.discard();
+  return undefined;
 }

@@ -70,6 +70,8 @@ export interface ConnectionInfo {
   readonly protocol: 'h1' | 'h2';
 }
 
+const NO_HISTORY: readonly Response[] = Object.freeze([]);
+
 /** A complete response, body read: what `request()` and the verbs return, on both faces. */
 export class Response {
   /** The HTTP status code. */
@@ -98,7 +100,7 @@ export class Response {
   constructor(
     wire: Omit<WireResponse, 't' | 'id'>,
     url: string,
-    history: readonly Response[] = [],
+    history: readonly Response[] = NO_HISTORY,
     retries = 0,
   ) {
     this.status = wire.status;
@@ -109,7 +111,8 @@ export class Response {
     this.connection = Object.freeze({ ...(wire.connection as WireConnection) });
     this.timings = timingsFromWire(wire.timings, this.connection.reused);
     this.#body = wire.body;
-    this.history = Object.freeze([...history]);
+    // Most responses have no history: they share one frozen empty list.
+    this.history = history.length === 0 ? NO_HISTORY : Object.freeze([...history]);
     this.retries = retries;
   }
 

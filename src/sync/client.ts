@@ -19,7 +19,7 @@ import type { Response } from '../core/response.js';
 import type { PoolStats } from '../core/stats.js';
 import { type PoolView, syncView } from '../pools.js';
 import { runSyncAll } from './all.js';
-import { runSync } from './driver.js';
+import { requestSync, runSync } from './driver.js';
 import type { SyncStreamingResponse } from './streaming.js';
 
 /**
@@ -51,7 +51,7 @@ export class SyncClient extends Face<Response, SyncStreamingResponse> {
   }
 
   request(method: string, url: string | URL, options?: RequestOptions): Response {
-    return runSync(this.policy(method, url, options));
+    return requestSync(this.call(method, url, options));
   }
 
   /**

@@ -7,7 +7,8 @@ import type { OnepoolError } from '../core/errors.js';
 import { Exchange, type ExchangeChannel } from '../core/exchange.js';
 import { refusePromise } from '../core/hooks.js';
 import type { PreparedRequest } from '../core/options.js';
-import type { ExchangeResult, Op, Policy } from '../core/policy.js';
+import type { Call, ExchangeResult, Op, Policy } from '../core/policy.js';
+import { direct, directResponse, policyOf } from '../core/policy.js';
 import type { FromWorker } from '../core/protocol.js';
 import type { Response } from '../core/response.js';
 import { refuseAsyncSource } from '../core/upload.js';
@@ -135,21 +136,41 @@ export const sleepSync = (ms: number): undefined => {
   return undefined;
 };
 
-function exchangeWithHint(op: Extract<Op, { kind: 'exchange' }>): unknown {
+function exchangeWithHint(
+  request: PreparedRequest,
+  stream: boolean,
+  deadline: number,
+  cancel: CancelToken | undefined,
+): unknown {
   try {
-    return exchangeSync(op.request, op.stream, op.deadline, op.cancel);
+    return exchangeSync(request, stream, deadline, cancel);
   } catch (error) {
-    throw withSameThreadHint(error, op.request.url);
+    throw withSameThreadHint(error, request.url);
   }
 }
 
 const perform = (op: Op): unknown => {
-  if (op.kind === 'exchange') return exchangeWithHint(op);
+  if (op.kind === 'exchange') return exchangeWithHint(op.request, op.stream, op.deadline, op.cancel);
   if (op.kind === 'sleep') return sleepSync(op.ms);
   if (op.kind === 'read') return op.response.bytes();
   if (op.kind === 'observe') return op.publish('sync');
   return refusePromise(op.name, op.fn(...(op.args as never[])));
 };
+
+/**
+ * One buffered call. A direct one ({@link direct}) sends its first exchange here and enters the
+ * policy only when the result asks for it; any other runs the policy from its start.
+ */
+export function requestSync(call: Call): Response {
+  if (!direct(call)) return runSync(policyOf(call));
+  let result: ExchangeResult;
+  try {
+    result = exchangeWithHint(call.request, false, call.deadline, call.cfg.cancel) as ExchangeResult;
+  } catch (error) {
+    return runSync(policyOf(call, { error }));
+  }
+  return directResponse(call, result) ?? runSync(policyOf(call, { result }));
+}
 
 export function runSync<R = Response>(policy: Policy<R>): R {
   let step = policy.next();
