@@ -27,6 +27,7 @@ import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
 import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import { SettingsBackoff } from './h2-backoff.js';
+import { installLeanBind } from './lean-bind.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
 import { type ExchangeSink, NO_FIELDS } from './sink.js';
@@ -89,6 +90,7 @@ export class H2Origin implements Driver {
 
   constructor(entry: H2Key) {
     this.#entry = entry;
+    installLeanBind();
   }
 
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
