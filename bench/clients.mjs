@@ -36,6 +36,24 @@ export function onepoolSync(op, opts) {
   };
 }
 
+// The sync face with several requests in flight from one blocking call: httpSync.all of `batch` GETs.
+export function onepoolSyncAll(op, opts, batch) {
+  return {
+    name: 'onepool httpSync.all',
+    sync: true,
+    batch,
+    get: (url) => {
+      const items = Array.from({ length: batch }, () => ({ url, ...opts }));
+      let n = 0;
+      for (const r of op.httpSync.all(items, { concurrency: batch })) {
+        if (!r.ok) throw r.error;
+        n += check(r.response.status, r.response.bytes().length);
+      }
+      return n;
+    },
+  };
+}
+
 export function onepoolAsync(op, opts) {
   return {
     name: 'onepool http',

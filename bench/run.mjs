@@ -41,6 +41,7 @@ const PINNED = process.env.ONEPOOL_BENCH_CHILD === 'pinned';
 const DIST = resolve(BENCH, process.env.ONEPOOL_DIST || '../dist/index.js');
 const C = await import('./clients.mjs');
 const { fmtTime, median, scenarioTable, summarize, markdownTable } = await import('./stats.mjs');
+const { changesMarkdown, SPREAD, targetsMarkdown } = await import('./targets.mjs');
 const now = () => process.hrtime.bigint();
 const shortError = (e) =>
   String(e?.code ? `${e.code}: ${e.message}` : e?.message || e)
@@ -105,12 +106,16 @@ async function runBlock(client, url, { concurrency = 1, ms, max, expect, after }
   const t0 = now();
   const deadline = t0 + BigInt(ms) * 1_000_000n;
   if (client.sync) {
+    // A sync client with `batch` makes that many requests per call (httpSync.all): each of them is
+    // counted, and each is given the batch's time as its latency.
+    const batch = client.batch ?? 1;
     while (issued < max && now() < deadline) {
-      issued++;
+      issued += batch;
       const s = now();
       const n = client.get(url);
-      lat.push(Number(now() - s));
-      if (n !== expect) throw new Error(`body ${n} bytes, expected ${expect}`);
+      const t = Number(now() - s);
+      for (let i = 0; i < batch; i++) lat.push(t);
+      if (n !== expect * batch) throw new Error(`body ${n} bytes, expected ${expect * batch}`);
     }
     return { lat, elapsedNs: Number(now() - t0) };
   }
@@ -195,7 +200,7 @@ async function scenario(sc) {
   for (const c of sc.clients) await c.close?.();
   const table = scenarioTable(rows, sc.baseline ?? 'undici direct');
   console.log(table);
-  return { title: sc.title, what: sc.what, table };
+  return { title: sc.title, what: sc.what, table, rows };
 }
 
 // 3. Fresh processes: cold start (import + worker start + connect + first response) and idle RSS.
@@ -298,6 +303,7 @@ const timeout = { connect: 5000, read: 10_000 };
 const opSync = (opts = { timeout }) => (opError ? na('onepool httpSync') : C.onepoolSync(op.mod, opts));
 const opAsync = (opts = { timeout }) => (opError ? na('onepool http') : C.onepoolAsync(op.mod, opts));
 // onepool's pool allows 16 connections per origin by default; this row separates that bound from the rest.
+const H2_ONE = 'undici direct (allowH2, 1 connection)';
 const undici16 = () => C.undiciDirect({ connections: 16 }, 'undici direct (connections: 16)');
 const slow = (c) => Object.assign(c, { slow: true });
 const H1 = `http://127.0.0.1:${srv.http}`;
@@ -344,24 +350,54 @@ const SCENARIOS = [
     base: H1,
     path,
     server: 'http',
-    clients: [opSync(), opAsync(), C.undiciDirect()],
+    clients: [opSync(), opAsync(), C.undiciDirect(), C.nodeHttp()],
   })),
+  () => ({
+    title: '8 concurrent GETs, 1 MiB body (node:http server)',
+    what:
+      '8 requests in flight: 8 loops on the async clients; `httpSync.all` of 8 at a time on the sync ' +
+      "face (each of its requests is given the batch's time as its latency).",
+    base: H1,
+    path: '/1m',
+    server: 'http',
+    concurrency: 8,
+    clients: [
+      opError ? na('onepool httpSync.all') : C.onepoolSyncAll(op.mod, { timeout }, 8),
+      opAsync(),
+      C.undiciDirect(),
+      C.nodeHttp(),
+    ],
+  }),
+  () => ({
+    title: 'HTTP/2 over TLS, sequential GETs (node:http2 server, self-signed cert)',
+    what: 'One request at a time on one HTTP/2 connection; undici gets allowH2 on one connection.',
+    base: H2,
+    path: '/small',
+    server: 'h2',
+    baseline: H2_ONE,
+    clients: [
+      opSync({ timeout, tls: { ca: srv.cert } }),
+      opAsync({ timeout, tls: { ca: srv.cert } }),
+      C.undiciDirect({ allowH2: true, connections: 1, connect: { ca: srv.cert } }, H2_ONE),
+    ],
+  }),
   () => ({
     title: 'HTTP/2 over TLS, 64 concurrent GETs (node:http2 server, self-signed cert)',
     what:
       'onepool negotiates the protocol by ALPN; undici gets allowH2 with pipelining 100 so streams ' +
-      'multiplex ' +
-      '(connections: 4 at most). The connections column shows the protocol the server negotiated.',
+      'multiplex, on one connection (the baseline) and on 4 at most. The connections column shows the ' +
+      'protocol the server negotiated.',
     base: H2,
     path: '/small',
     server: 'h2',
     concurrency: 64,
-    baseline: 'undici direct (allowH2)',
+    baseline: H2_ONE,
     clients: [
       opAsync({ timeout, tls: { ca: srv.cert } }),
+      C.undiciDirect({ allowH2: true, pipelining: 100, connections: 1, connect: { ca: srv.cert } }, H2_ONE),
       C.undiciDirect(
         { allowH2: true, pipelining: 100, connections: 4, connect: { ca: srv.cert } },
-        'undici direct (allowH2)',
+        'undici direct (allowH2, 4 connections)',
       ),
     ],
   }),
@@ -437,9 +473,11 @@ if (!opError) {
 }
 // N worker threads, sync and async GETs: one pool for the process against an Agent per thread (bench/threads.mjs).
 let threads = '';
+let threadsResult;
 if (!opError) {
   const { runThreadsBench, threadsMarkdown } = await import('./threads.mjs');
-  threads = threadsMarkdown(await runThreadsBench({ quick: QUICK }));
+  threadsResult = await runThreadsBench({ quick: QUICK });
+  threads = threadsMarkdown(threadsResult);
   console.log(threads);
 }
 // The cost of the diagnostics channels, without and with a subscriber (bench/diagnostics.mjs).
@@ -549,6 +587,15 @@ const md = [
     `sync-fetch run ${CFG.slowPerBlock} requests per block (each request goes through another process).`,
   ),
   '',
+  '## Issue 15: targets and verdicts',
+  '',
+  para(
+    'Each target of issue 15 (per-request cost close to undici) on this run: the ratio of the two rows',
+    'it names, from the tables below (req/s unless it says CPU or time).',
+  ),
+  '',
+  targetsMarkdown(sections, threadsResult),
+  '',
   ...sections.flatMap((s) => [`## ${s.title}`, '', s.what, '', s.table, '']),
   `## Cold start (fresh \`node\` process, ${CFG.spawns} spawns per client, interleaved)`,
   '',
@@ -596,7 +643,7 @@ const md = [
         'Four worker threads each make sequential GETs, then 16 concurrent async GETs, against a keep-alive',
         "HTTP/1.1 server of its own: onepool (every thread's calls go to the one pool worker, whose connections",
         'they share) against undici used directly with one Agent per thread. Connections are counted by the',
-        'server. Then the median cost of one sequential onepool GET from the main thread and from a worker thread.',
+        'server. Then the median time of one sequential onepool GET from the main thread and from one worker thread, in alternating rounds (samples pooled per side).',
         '',
         threads,
       ]
@@ -619,6 +666,26 @@ const md = [
 // The unpinned run is kept beside the pinned one: pinning decides which of onepool's two threads
 // gets a core of its own, so the two runs answer different questions (see README, Performance).
 const outName = ARGS.includes('--no-pin') ? 'RESULTS-unpinned.md' : 'RESULTS.md';
-writeFileSync(join(BENCH, outName), md);
+// Against the run this one replaces, so a regression beyond the run-to-run spread is seen.
+const previousPath = join(BENCH, outName);
+const previous = existsSync(previousPath) ? readFileSync(previousPath, 'utf8') : '';
+const previousDate = /^- Date: (.*)$/m.exec(previous)?.[1] ?? 'unknown';
+const changes = previous ? changesMarkdown(previous, md) : '';
+const out = changes
+  ? [
+      md,
+      '## Against the previous run',
+      '',
+      para(
+        `onepool's req/s ratios in this run against the ${outName} it replaced (${previousDate}; the`,
+        `code may differ). Two runs of the same code differ by up to about ±${SPREAD} in a ratio here,`,
+        `so a change beyond ±${2 * SPREAD} is flagged.`,
+      ),
+      '',
+      changes,
+      '',
+    ].join('\n')
+  : md;
+writeFileSync(previousPath, out);
 console.log(`\nwrote bench/${outName} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 process.exit(0);

@@ -86,12 +86,14 @@ if (process.argv[2] === '--server') {
   parentPort.postMessage('ready');
 } else if (!isMainThread && workerData?.role === 'bench-overhead') {
   const { http, httpSync } = await import(DIST);
-  parentPort.postMessage(await overhead(http, httpSync, workerData.url, workerData.n));
+  parentPort.on('message', async (n) =>
+    parentPort.postMessage(await overhead(http, httpSync, workerData.url, n)),
+  );
+  parentPort.postMessage('ready');
 }
 
-/** Median µs of `n` sequential sync GETs and of `n` sequential async GETs (after a warm-up). */
+/** µs of each of `n` sequential sync GETs and of `n` sequential async GETs (after a warm-up). */
 async function overhead(http, httpSync, url, n) {
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sync = [];
   const async_ = [];
   for (let i = 0; i < 50; i++) httpSync.get(url).bytes();
@@ -106,7 +108,40 @@ async function overhead(http, httpSync, url, n) {
     (await http.get(url)).bytes();
     async_.push((performance.now() - t) * 1000);
   }
-  return { sync: median(sync), async: median(async_) };
+  return { sync, async: async_ };
+}
+
+/**
+ * The median of sequential GETs from the main thread and from one worker thread, in alternating
+ * rounds (so that the machine's drift falls on both alike), all rounds' samples pooled per side.
+ */
+async function overheads(http, httpSync, url, n, rounds) {
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const w = new Worker(fileURLToPath(import.meta.url), { workerData: { role: 'bench-overhead', url } });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  try {
+    await next();
+    const main = { sync: [], async: [] };
+    const worker = { sync: [], async: [] };
+    for (let r = 0; r < rounds; r++) {
+      const m = await overhead(http, httpSync, url, n);
+      const reply = next();
+      w.postMessage(n);
+      const t = await reply;
+      for (const face of ['sync', 'async']) {
+        main[face].push(...m[face]);
+        worker[face].push(...t[face]);
+      }
+    }
+    const medians = (side) => ({ sync: median(side.sync), async: median(side.async) });
+    return { main: medians(main), worker: medians(worker) };
+  } finally {
+    await w.terminate();
+  }
 }
 
 function ask(child, message, field) {
@@ -181,20 +216,9 @@ export async function runThreadsBench({ quick = false } = {}) {
       opened: rs.map((x) => x.opened).join(', '),
       maxOpen: Math.max(...rs.map((x) => x.maxOpen)),
     }));
-    const n = quick ? 300 : 1000;
-    const main = await overhead(http, httpSync, url, n);
-    const worker = await new Promise((resolve, reject) => {
-      const w = new Worker(fileURLToPath(import.meta.url), {
-        workerData: { role: 'bench-overhead', url, n },
-      });
-      w.once('message', (m) => {
-        resolve(m);
-        w.terminate();
-      });
-      w.once('error', reject);
-    });
+    const overhead = await overheads(http, httpSync, url, quick ? 150 : 300, quick ? 2 : 4);
     const stats = await http.pool.stats();
-    return { rows, overhead: { main, worker }, rounds, ms, workerThreadId: stats.workerThreadId };
+    return { rows, overhead, rounds, ms, workerThreadId: stats.workerThreadId };
   } finally {
     server.disconnect();
   }
