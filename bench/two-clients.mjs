@@ -9,12 +9,10 @@
 // self-signed cert instead of node:http; undici gets allowH2 on one connection, as onepool has).
 // The server runs in a child process pinned to CPU 1 when taskset exists.
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { selfSigned } from './self-signed.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,28 +25,6 @@ const { values } = parseArgs({
     dist: { type: 'string', default: fileURLToPath(new URL('../dist/index.js', import.meta.url)) },
   },
 });
-
-// A self-signed certificate for 127.0.0.1, made with openssl as bench/server.mjs makes its own.
-function selfSigned() {
-  const dir = mkdtempSync(join(tmpdir(), 'onepool-two-clients-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'],
-        ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 if (values.server) {
   const body = Buffer.from(JSON.stringify({ ok: true, msg: 'hello from the bench server', n: 42 }));
