@@ -5,13 +5,14 @@
 //   - Debian's nginx on a loopback port when /usr/sbin/nginx exists (stub_status gives its accept count)
 // Each server counts the TCP connections it accepted; run.mjs reads the counters over IPC before and after
 // each block, so "connections opened" is attributed to the one client that ran during that block.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSigned } from './self-signed.mjs';
 
 const HOST = '127.0.0.1';
 const SMALL = Buffer.from(JSON.stringify({ ok: true, msg: 'hello from the bench server', n: 42 }));
@@ -49,17 +50,7 @@ async function startHttp() {
 }
 
 async function startH2() {
-  execFileSync(
-    'openssl',
-    [
-      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'],
-      ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-      ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  const { key, cert } = selfSigned();
   const server = http2.createSecureServer({
     key,
     cert,

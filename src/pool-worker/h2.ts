@@ -27,6 +27,7 @@ import type { TransportConfig } from '../core/transport-key.js';
 import { attach, type Connection, detach, type KeyAccount } from './accounting.js';
 import { type Driver, type OutgoingRequest, SlicedBytes } from './dispatch.js';
 import { SettingsBackoff } from './h2-backoff.js';
+import { installLeanBind } from './lean-bind.js';
 import type { LimitedPool } from './limits.js';
 import { poolError } from './pool-error.js';
 import { type ExchangeSink, NO_FIELDS } from './sink.js';
@@ -89,6 +90,7 @@ export class H2Origin implements Driver {
 
   constructor(entry: H2Key) {
     this.#entry = entry;
+    installLeanBind();
   }
 
   dispatch(request: OutgoingRequest, sink: ExchangeSink): void {
@@ -237,12 +239,19 @@ export class H2Origin implements Driver {
     }
   }
 
+  /**
+   * (Re)arms the session's idle timer once it has no stream open. A stream starting does not stop
+   * it: a timer that fires while streams are open does nothing, and the last of them to close arms
+   * it again. Refreshing one timer per session costs less than the clear and the new timer each
+   * stream of a sequential loop made (node deletes and recreates its timer list for that duration).
+   */
   #idle(s: Session): void {
-    clearTimeout(s.idleTimer);
     if (s.active > 0) return;
-    s.idleTimer = setTimeout(() => {
-      if (s.active === 0) s.session.close();
-    }, this.#entry.pool.options.keepAliveTimeout);
+    if (s.idleTimer) s.idleTimer.refresh();
+    else
+      s.idleTimer = setTimeout(() => {
+        if (s.active === 0) s.session.close();
+      }, this.#entry.pool.options.keepAliveTimeout);
   }
 
   #start(p: Pending, s: Session): void {
@@ -260,7 +269,6 @@ export class H2Origin implements Driver {
     });
     if (!started) return; // the exchange ended while it waited; it has done its own accounting
     attach(sink, s.connection);
-    clearTimeout(s.idleTimer);
     s.active++;
     const method = request.method;
     const body = request.body;
