@@ -39,7 +39,7 @@ if (!isMainThread && workerData?.role === 'floor') {
   const server = fork(fileURLToPath(new URL('./two-clients.mjs', import.meta.url)), ['--server'], {
     execArgv: [],
   });
-  const portNo = await new Promise((resolve) => server.once('message', resolve));
+  const { port: portNo } = await new Promise((resolve) => server.once('message', resolve));
   try {
     execFileSync('taskset', ['-a', '-pc', '1', String(server.pid)], { stdio: 'ignore' });
   } catch {
