@@ -20,111 +20,112 @@ export function targetsMarkdown(sections, threads) {
     const r = s?.rows.find((x) => x.name === name);
     return r && !r.error ? r : undefined;
   };
-  const rps = (title, a, b) => {
+  const ratio = (field, [title, a, b]) => {
     const x = row(title, a);
     const y = row(title, b);
-    return x && y ? x.rps / y.rps : Number.NaN;
-  };
-  const cpu = (title, a, b) => {
-    const x = row(title, a);
-    const y = row(title, b);
-    return x && y ? x.cpuPerReq / y.cpuPerReq : Number.NaN;
+    return x && y ? x[field] / y[field] : Number.NaN;
   };
   const lines = [];
-  const judge = (target, measured, met) => {
-    lines.push([target, measured, Number.isNaN(met) ? 'not measured' : met ? 'met' : '**missed**']);
-  };
-  const atLeast = (target, what, x, need) =>
-    judge(target, `${what}: ${fmt(x)}`, Number.isNaN(x) ? x : x >= need);
-  const atMost = (target, what, x, need) =>
-    judge(target, `${what}: ${fmt(x)}`, Number.isNaN(x) ? x : x <= need);
-
-  const SEQ = 'Sequential GETs, small body (node:http';
-  const SEQ_NGINX = 'Sequential GETs, small body (nginx';
-  const C64 = '64 concurrent GETs, small body (node:http';
-  const C64_NGINX = '64 concurrent GETs, small body (nginx';
-  const U = 'undici direct';
-  const U16 = 'undici direct (connections: 16)';
-  atLeast(
-    'h1 sequential, sync face ≥ 0.85× undici',
-    'node:http server',
-    rps(SEQ, 'onepool httpSync', U),
-    0.85,
-  );
-  atLeast('', 'nginx', rps(SEQ_NGINX, 'onepool httpSync', U), 0.85);
-  atLeast(
-    'h1 64 concurrent, async face ≥ 0.85× undici at 16 connections',
-    'node:http server',
-    rps(C64, 'onepool http', U16),
-    0.85,
-  );
-  atLeast('', 'nginx', rps(C64_NGINX, 'onepool http', U16), 0.85);
-  atLeast(
-    'h1 64 concurrent ≥ 0.8× undici with its defaults',
-    'node:http server',
-    rps(C64, 'onepool http', U),
-    0.8,
-  );
-  atLeast('', 'nginx', rps(C64_NGINX, 'onepool http', U), 0.8);
-  atMost(
-    'h1 64 concurrent, CPU per request ≤ 1.3× undici’s (defaults)',
-    'node:http server',
-    cpu(C64, 'onepool http', U),
-    1.3,
-  );
-  atMost('', 'nginx', cpu(C64_NGINX, 'onepool http', U), 1.3);
-  const H2SEQ = 'HTTP/2 over TLS, sequential';
-  const H2C64 = 'HTTP/2 over TLS, 64 concurrent';
-  const U1 = 'undici direct (allowH2, 1 connection)';
-  atLeast(
-    'h2 sequential, both faces ≥ 0.85× undici (allowH2, 1 connection)',
-    'sync face',
-    rps(H2SEQ, 'onepool httpSync', U1),
-    0.85,
-  );
-  atLeast('', 'async face', rps(H2SEQ, 'onepool http', U1), 0.85);
-  atLeast(
-    'h2 64 concurrent ≥ 1.5× undici with allowH2 on one connection',
-    'async face',
-    rps(H2C64, 'onepool http', U1),
-    1.5,
-  );
-  const MB = 'Sequential GETs, 1 MiB';
-  const MB8 = '8 concurrent GETs, 1 MiB';
-  const NODE = 'node:http + keep-alive Agent';
-  atLeast(
-    '1 MiB sequential, both faces ≥ 0.9× node:http (keep-alive Agent)',
-    'sync face',
-    rps(MB, 'onepool httpSync', NODE),
-    0.9,
-  );
-  atLeast('', 'async face', rps(MB, 'onepool http', NODE), 0.9);
-  atLeast(
-    '1 MiB 8 concurrent, both faces ≥ 0.9× node:http',
-    'sync face (`httpSync.all`)',
-    rps(MB8, 'onepool httpSync.all', NODE),
-    0.9,
-  );
-  atLeast('', 'async face', rps(MB8, 'onepool http', NODE), 0.9);
-  if (threads) {
-    const { main, worker } = threads.overhead;
-    // Time per call, so the worker thread is within 10 % when its time is at most 1.1× main's.
-    atMost(
-      'from a worker thread within 10 % of the main thread (time per sequential GET)',
-      `sync face: ${worker.sync.toFixed(0)} vs ${main.sync.toFixed(0)} µs`,
-      worker.sync / main.sync,
-      1.1,
-    );
-    atMost(
-      '',
-      `async face: ${worker.async.toFixed(0)} vs ${main.async.toFixed(0)} µs`,
-      worker.async / main.async,
-      1.1,
-    );
-  } else {
-    judge('from a worker thread within 10 % of the main thread', 'bench/threads.mjs did not run', Number.NaN);
+  for (const { target, need, most, field, cases } of targetList(threads)) {
+    cases.forEach(([what, x], i) => {
+      const value = typeof x === 'number' ? x : ratio(field ?? 'rps', x);
+      const met = Number.isNaN(value)
+        ? 'not measured'
+        : (most ? value <= need : value >= need)
+          ? 'met'
+          : '**missed**';
+      lines.push([i === 0 ? target : '', `${what}: ${fmt(value)}`, met]);
+    });
   }
   return markdownTable(['target', 'measured (ratio in this run)', 'verdict'], lines);
+}
+
+const SEQ = 'Sequential GETs, small body (node:http';
+const SEQ_NGINX = 'Sequential GETs, small body (nginx';
+const C64 = '64 concurrent GETs, small body (node:http';
+const C64_NGINX = '64 concurrent GETs, small body (nginx';
+const H2SEQ = 'HTTP/2 over TLS, sequential';
+const H2C64 = 'HTTP/2 over TLS, 64 concurrent';
+const MB = 'Sequential GETs, 1 MiB';
+const MB8 = '8 concurrent GETs, 1 MiB';
+const U = 'undici direct';
+const U16 = 'undici direct (connections: 16)';
+const U1 = 'undici direct (allowH2, 1 connection)';
+const NODE = 'node:http + keep-alive Agent';
+
+/**
+ * Issue 15's targets: each compares `field` (req/s unless it says) of two rows of one scenario
+ * ([scenario title's start, row, baseline row]), or takes a ratio measured elsewhere (a number),
+ * against `need` (at least, or with `most` at most).
+ */
+function targetList(threads) {
+  const h1 = (face, baseline) => [
+    ['node:http server', [SEQ, face, baseline]],
+    ['nginx', [SEQ_NGINX, face, baseline]],
+  ];
+  const c64 = (baseline) => [
+    ['node:http server', [C64, 'onepool http', baseline]],
+    ['nginx', [C64_NGINX, 'onepool http', baseline]],
+  ];
+  const list = [
+    { target: 'h1 sequential, sync face ≥ 0.85× undici', need: 0.85, cases: h1('onepool httpSync', U) },
+    { target: 'h1 64 concurrent, async face ≥ 0.85× undici at 16 connections', need: 0.85, cases: c64(U16) },
+    { target: 'h1 64 concurrent ≥ 0.8× undici with its defaults', need: 0.8, cases: c64(U) },
+    {
+      target: 'h1 64 concurrent, CPU per request ≤ 1.3× undici’s (defaults)',
+      need: 1.3,
+      most: true,
+      field: 'cpuPerReq',
+      cases: c64(U),
+    },
+    {
+      target: 'h2 sequential, both faces ≥ 0.85× undici (allowH2, 1 connection)',
+      need: 0.85,
+      cases: [
+        ['sync face', [H2SEQ, 'onepool httpSync', U1]],
+        ['async face', [H2SEQ, 'onepool http', U1]],
+      ],
+    },
+    {
+      target: 'h2 64 concurrent ≥ 1.5× undici with allowH2 on one connection',
+      need: 1.5,
+      cases: [['async face', [H2C64, 'onepool http', U1]]],
+    },
+    {
+      target: '1 MiB sequential, both faces ≥ 0.9× node:http (keep-alive Agent)',
+      need: 0.9,
+      cases: [
+        ['sync face', [MB, 'onepool httpSync', NODE]],
+        ['async face', [MB, 'onepool http', NODE]],
+      ],
+    },
+    {
+      target: '1 MiB 8 concurrent, both faces ≥ 0.9× node:http',
+      need: 0.9,
+      cases: [
+        ['sync face (`httpSync.all`)', [MB8, 'onepool httpSync.all', NODE]],
+        ['async face', [MB8, 'onepool http', NODE]],
+      ],
+    },
+  ];
+  // Time per call, so the worker thread is within 10 % when its time is at most 1.1× main's.
+  const worker = 'from a worker thread within 10 % of the main thread (time per sequential GET)';
+  if (!threads) {
+    list.push({
+      target: worker,
+      need: 1.1,
+      most: true,
+      cases: [['bench/threads.mjs did not run', Number.NaN]],
+    });
+    return list;
+  }
+  const { main, worker: w } = threads.overhead;
+  const face = (name) => [
+    `${name} face: ${w[name].toFixed(0)} vs ${main[name].toFixed(0)} µs`,
+    w[name] / main[name],
+  ];
+  list.push({ target: worker, need: 1.1, most: true, cases: [face('sync'), face('async')] });
+  return list;
 }
 
 /** The req/s ratios of a RESULTS.md: Map of "section — client vs baseline" to the ratio column's number. */

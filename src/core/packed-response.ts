@@ -6,7 +6,11 @@
  * connection). The caller rebuilds one object of a single shape from it. Every field is always set,
  * so there is no trailing object of rare ones.
  *
- * A head is the first eight fields; a response adds its body as the ninth.
+ * A head is the first eight fields; a response adds its body as the ninth. The two packers and the
+ * two unpackers are written out in full on purpose: each makes its array or object as one literal of
+ * its final size and shape, where building a response from a head would grow the head's array (a
+ * new backing store in the worker) or add a property to the head's object (a new properties store in
+ * the caller) on every response.
  * The order is the wire format: change it together with PROTOCOL_VERSION.
  */
 import type { WireConnection, WireHead, WireResponse } from './protocol.js';

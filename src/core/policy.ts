@@ -301,23 +301,9 @@ export function* send(call: Call, stream = false, first?: Outcome): Policy<Respo
           result = outcome.result;
         } else {
           check(cfg, deadline, request);
-          let sent = cfg.jar
-            ? { ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) }
-            : request;
-          if (digest && findHeader(sent.headers, 'authorization') === -1) {
-            // Made per exchange, not carried in `request`: it signs this method and target, with the next nc.
-            const { url } = sent;
-            const value = digest.sessions.authorization(
-              url.origin,
-              digest,
-              sent.method,
-              url.pathname + url.search,
-            );
-            if (value !== undefined) sent = { ...sent, headers: [...sent.headers, 'authorization', value] };
-          }
           result = yield {
             kind: 'exchange',
-            request: sent as PreparedRequest,
+            request: outgoing(request, cfg, digest),
             deadline,
             signal: cfg.signal,
             cancel: cfg.cancel,
@@ -411,6 +397,23 @@ export function* send(call: Call, stream = false, first?: Outcome): Policy<Respo
     // Thrown out of (TooManyRedirectsError, a hook's error, a timeout): nobody will read this body.
     held?.discard();
   }
+}
+
+/** What goes out for `request` on this exchange: the jar's cookies added, and a Digest answer signed. */
+function outgoing(
+  request: PreparedRequest,
+  cfg: PolicyConfig,
+  digest: PolicyConfig['digest'],
+): PreparedRequest {
+  // The jar's list is read-only to the policy; the worker only reads it too.
+  const sent = cfg.jar
+    ? ({ ...request, headers: withJarCookies(request.headers, request.url, cfg.jar) } as PreparedRequest)
+    : request;
+  if (!digest || findHeader(sent.headers, 'authorization') !== -1) return sent;
+  // Made per exchange, not carried in `request`: it signs this method and target, with the next nc.
+  const { url } = sent;
+  const value = digest.sessions.authorization(url.origin, digest, sent.method, url.pathname + url.search);
+  return value === undefined ? sent : { ...sent, headers: [...sent.headers, 'authorization', value] };
 }
 
 /** Drops a streamed response the call will not return, unread; what is held after it (nothing). */
